@@ -1,0 +1,114 @@
+/**
+ * Types shared by the core, the destinations and the sources. Plain data only: the
+ * core imports nothing from destinations or sources, they import only these.
+ */
+
+/** How AWS bounds one batch request of a destination. */
+export interface DestinationLimits {
+  /** Most entries one request may carry. */
+  readonly maxEntriesPerRequest: number;
+  /** Most bytes one request may carry, counted as the service counts them. */
+  readonly maxBytesPerRequest: number;
+  /** Most bytes one entry may have, counted as the service counts them. */
+  readonly maxBytesPerEntry: number;
+}
+
+/** The outcome of one entry of a request, by position. */
+export type EntryResult =
+  | { readonly status: 'accepted' }
+  | {
+      readonly status: 'retryable';
+      /** The service's error code, e.g. `ProvisionedThroughputExceededException`. */
+      readonly code: string;
+      readonly message?: string;
+      /** True when the service said it was throttled: the rate limiter backs off. */
+      readonly throttled?: boolean;
+    }
+  | { readonly status: 'fatal'; readonly code: string; readonly message?: string };
+
+/** What a whole-request error means for the rest of the invocation. */
+export type ErrorClassification =
+  | { readonly kind: 'retryable'; readonly code: string; readonly message: string; readonly throttled: boolean }
+  | { readonly kind: 'fatal'; readonly code: string; readonly message: string };
+
+/**
+ * A destination: how to send one batch and how big an entry is. Everything else
+ * (packing, in-flight limit, retries, rate limiting, deadlines) belongs to the core.
+ */
+export interface Destination<Entry> {
+  /** A short name for logs and metrics, e.g. `kinesis:my-stream`. */
+  readonly name: string;
+  readonly limits: DestinationLimits;
+  /** The entry's size as the service counts it. Called once per entry. */
+  sizeOf(entry: Entry): number;
+  /** Why no request could ever accept this entry (naming the limit), or `undefined` when it is valid. */
+  invalidReason(entry: Entry): string | undefined;
+  /**
+   * Sends one batch. Resolves with one result per entry, in the entries' order; rejects
+   * when the whole request failed, and then `classifyError` decides what that means.
+   */
+  send(entries: readonly Entry[], signal: AbortSignal): Promise<readonly EntryResult[]>;
+  /** Classifies an error thrown by `send` as retryable or fatal. */
+  classifyError(error: unknown): ErrorClassification;
+  /**
+   * The entry's destination key (partition key, message group id). In ordered mode,
+   * entries with the same key never overtake each other.
+   */
+  orderingKeyOf?(entry: Entry): string | undefined;
+}
+
+/** A source record as the sink sees it: its id and the entries it became. */
+export interface SinkRecord<Entry> {
+  readonly id: string;
+  readonly entries: readonly Entry[];
+}
+
+/** Why a record was not done. `code` is machine-readable, `reason` is for people. */
+export interface RecordFailure {
+  readonly code: string;
+  readonly reason: string;
+}
+
+/** The sink's verdict for one source record. */
+export type RecordOutcome =
+  | { readonly id: string; readonly status: 'done' }
+  | ({ readonly id: string; readonly status: 'failed' } & RecordFailure);
+
+/** Counters the sink keeps for one run. */
+export interface SinkStats {
+  records: number;
+  recordsDone: number;
+  recordsFailed: number;
+  entries: number;
+  entriesSent: number;
+  entriesAccepted: number;
+  entriesRetried: number;
+  requests: number;
+  requestsFailed: number;
+  throttles: number;
+  /** Sum over requests of entries / min(maxEntriesPerRequest, rate limit): mean fill = batchFill / requests. */
+  batchFill: number;
+  deadlineReached: boolean;
+  fatalError?: string;
+  elapsedMs: number;
+}
+
+/** The result of one sink run: an outcome per input record, in input order. */
+export interface SinkResult {
+  readonly outcomes: readonly RecordOutcome[];
+  readonly stats: SinkStats;
+}
+
+/** Well-known failure codes the core itself gives. */
+export const FailureCode = {
+  /** An entry no request could accept. */
+  InvalidEntry: 'InvalidEntry',
+  /** Retries were used up. */
+  RetriesExhausted: 'RetriesExhausted',
+  /** The deadline came before the record was done. */
+  DeadlineReached: 'DeadlineReached',
+  /** A fatal error stopped all sending. */
+  SendingStopped: 'SendingStopped',
+  /** An earlier entry with the same ordering key failed. */
+  PredecessorFailed: 'PredecessorFailed',
+} as const;
