@@ -1,0 +1,470 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Random } from './seeded-random.js';
+import { seededRandom } from './seeded-random.js';
+import type { EntryFault, ErrorResponse, RequestFault, ServiceName } from './service-faults.js';
+import {
+  BATCH_WRITE_TARGETS,
+  batchEntries,
+  CONTENT_TYPES,
+  mergeBatchResponse,
+  requestErrorResponse,
+  serviceOfTarget,
+  withEntries,
+} from './service-faults.js';
+
+/** What the proxy injects; every rate is a probability in [0, 1]. Omitted means none. */
+export interface FaultConfig {
+  /** Probability that an entry of a batch write fails (it is then not forwarded, so it is really not stored). */
+  readonly entryFailureRate?: number;
+  /** Share of failed entries reported as throttling; the rest are internal errors. 0.5 by default. */
+  readonly entryThrottleShare?: number;
+  /** SQS only: share of failed entries reported with `SenderFault: true` (not retryable). 0 by default. */
+  readonly senderFaultShare?: number;
+  /** Probability that a call is answered with HTTP 500 InternalFailure. */
+  readonly internalErrorRate?: number;
+  /** Probability that a call is answered with HTTP 503 (ServiceUnavailable / ServiceUnavailableException). */
+  readonly unavailableRate?: number;
+  /** Probability that a call is answered with the service's own throttling error. */
+  readonly throttleRate?: number;
+  /** Probability that the connection is destroyed before anything is forwarded (nothing stored). */
+  readonly dropBeforeRate?: number;
+  /** Probability that the call is forwarded and then the connection destroyed (stored, answer lost). */
+  readonly dropAfterRate?: number;
+  /** Milliseconds added to every affected call. */
+  readonly latencyMs?: number;
+  /** Up to this many milliseconds more, uniformly drawn. */
+  readonly latencyJitterMs?: number;
+  /** Probability that a call gets a latency spike of `spikeMs` on top. */
+  readonly spikeRate?: number;
+  /** Length of a latency spike in milliseconds. */
+  readonly spikeMs?: number;
+  /** `X-Amz-Target`s faults apply to, or 'all'; the three batch writes by default. Others pass through untouched. */
+  readonly operations?: 'all' | readonly string[];
+}
+
+/** One injected fault, as reported to `onFault`. */
+export type FaultEvent =
+  | {
+      readonly kind: 'entries';
+      readonly target: string;
+      readonly total: number;
+      readonly failed: readonly { readonly index: number; readonly fault: EntryFault }[];
+    }
+  | { readonly kind: RequestFault | 'dropBefore' | 'dropAfter'; readonly target: string }
+  | { readonly kind: 'latency'; readonly target: string; readonly ms: number };
+
+/** Counters of what the proxy saw and injected. */
+export interface FaultStats {
+  /** Calls received. */
+  requests: number;
+  /** Calls that faults could apply to (see `operations`). */
+  eligible: number;
+  /** Entries seen in batch writes that were eligible. */
+  entries: number;
+  /** Entries failed by the proxy, by kind. */
+  entryThrottle: number;
+  entryInternal: number;
+  entrySenderFault: number;
+  /** Batch writes whose every entry was failed, answered without calling upstream. */
+  answeredWithoutUpstream: number;
+  internalError: number;
+  unavailable: number;
+  throttle: number;
+  dropBefore: number;
+  dropAfter: number;
+  /** Calls delayed, and their total added delay. */
+  delayed: number;
+  delayMs: number;
+  /** Calls the upstream could not be reached for (answered 502). */
+  upstreamErrors: number;
+}
+
+/** Options of {@link startFaultProxy}. */
+export interface FaultProxyOptions {
+  /** Base URL of the service behind the proxy, e.g. a kinesalite endpoint. */
+  readonly upstream: string;
+  /** Seed of the PRNG: the same seed and the same sequence of calls give the same faults. */
+  readonly seed?: number;
+  readonly faults?: FaultConfig;
+  /** Called synchronously for each injected fault. */
+  readonly onFault?: (event: FaultEvent) => void;
+  /** Port to listen on; 0 (the default) picks a free one. */
+  readonly port?: number;
+}
+
+/** A running fault-injecting proxy. */
+export interface FaultProxy {
+  /** Base URL to give clients instead of the upstream's. */
+  readonly endpoint: string;
+  /** Replaces the fault configuration (the PRNG keeps its sequence). */
+  setFaults(faults: FaultConfig): void;
+  /** A copy of the counters. */
+  stats(): FaultStats;
+  /** Sets every counter back to zero. */
+  resetStats(): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_OPERATIONS: readonly string[] = Object.values(BATCH_WRITE_TARGETS);
+// Hop-by-hop headers, plus those we recompute when a body is rewritten.
+const DROPPED_HEADERS = ['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host'];
+
+function emptyStats(): FaultStats {
+  return {
+    requests: 0,
+    eligible: 0,
+    entries: 0,
+    entryThrottle: 0,
+    entryInternal: 0,
+    entrySenderFault: 0,
+    answeredWithoutUpstream: 0,
+    internalError: 0,
+    unavailable: 0,
+    throttle: 0,
+    dropBefore: 0,
+    dropAfter: 0,
+    delayed: 0,
+    delayMs: 0,
+    upstreamErrors: 0,
+  };
+}
+
+const RATE_KEYS = [
+  'entryFailureRate',
+  'entryThrottleShare',
+  'senderFaultShare',
+  'internalErrorRate',
+  'unavailableRate',
+  'throttleRate',
+  'dropBeforeRate',
+  'dropAfterRate',
+  'spikeRate',
+] as const;
+
+function validate(faults: FaultConfig): FaultConfig {
+  for (const key of RATE_KEYS) {
+    const value = faults[key];
+    if (value !== undefined && !(value >= 0 && value <= 1)) {
+      throw new RangeError(`Fault proxy: ${key} must be in [0, 1], got ${value}`);
+    }
+  }
+  const requestLevel =
+    (faults.internalErrorRate ?? 0) +
+    (faults.unavailableRate ?? 0) +
+    (faults.throttleRate ?? 0) +
+    (faults.dropBeforeRate ?? 0) +
+    (faults.dropAfterRate ?? 0);
+  if (requestLevel > 1) {
+    throw new RangeError(
+      `Fault proxy: internalErrorRate + unavailableRate + throttleRate + dropBeforeRate + dropAfterRate must not exceed 1, got ${requestLevel}`,
+    );
+  }
+  for (const key of ['latencyMs', 'latencyJitterMs', 'spikeMs'] as const) {
+    const value = faults[key];
+    if (value !== undefined && !(value >= 0))
+      throw new RangeError(`Fault proxy: ${key} must be >= 0, got ${value}`);
+  }
+  return { ...faults };
+}
+
+type RequestOutcome = RequestFault | 'dropBefore' | 'dropAfter' | undefined;
+
+function drawOutcome(faults: FaultConfig, random: Random): RequestOutcome {
+  const choices: [RequestOutcome, number | undefined][] = [
+    ['dropBefore', faults.dropBeforeRate],
+    ['internalError', faults.internalErrorRate],
+    ['unavailable', faults.unavailableRate],
+    ['throttle', faults.throttleRate],
+    ['dropAfter', faults.dropAfterRate],
+  ];
+  if (!choices.some(([, rate]) => rate)) return undefined;
+  let r = random();
+  for (const [outcome, rate] of choices) {
+    if (!rate) continue;
+    if (r < rate) return outcome;
+    r -= rate;
+  }
+  return undefined;
+}
+
+function drawDelay(faults: FaultConfig, random: Random): number {
+  let ms = faults.latencyMs ?? 0;
+  if (faults.latencyJitterMs) ms += random() * faults.latencyJitterMs;
+  if (faults.spikeRate && random() < faults.spikeRate) ms += faults.spikeMs ?? 0;
+  return ms;
+}
+
+function drawEntryFaults(
+  service: ServiceName,
+  count: number,
+  faults: FaultConfig,
+  random: Random,
+): Map<number, EntryFault> {
+  const failed = new Map<number, EntryFault>();
+  const rate = faults.entryFailureRate ?? 0;
+  if (rate === 0) return failed;
+  const throttleShare = faults.entryThrottleShare ?? 0.5;
+  const senderShare = service === 'sqs' ? (faults.senderFaultShare ?? 0) : 0;
+  for (let i = 0; i < count; i++) {
+    if (random() >= rate) continue;
+    const kind = random();
+    failed.set(
+      i,
+      kind < senderShare
+        ? 'senderFault'
+        : kind < senderShare + (1 - senderShare) * throttleShare
+          ? 'throttle'
+          : 'internal',
+    );
+  }
+  return failed;
+}
+
+interface UpstreamResponse {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+function forwardHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = { ...headers };
+  for (const name of DROPPED_HEADERS) delete out[name];
+  return out;
+}
+
+/** Starts a fault-injecting reverse proxy on 127.0.0.1 in front of a Kinesis, Firehose or SQS endpoint. */
+export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
+  const upstream = new URL(options.upstream);
+  const random = seededRandom(options.seed ?? 1);
+  let faults = validate(options.faults ?? {});
+  let counters = emptyStats();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+  function report(event: FaultEvent): void {
+    options.onFault?.(event);
+  }
+
+  function upstreamRequest(req: http.IncomingMessage, body?: Buffer) {
+    const headers = forwardHeaders(req.headers);
+    if (body) headers['content-length'] = body.length;
+    else if (req.headers['content-length'] !== undefined)
+      headers['content-length'] = req.headers['content-length'];
+    else if (req.headers['transfer-encoding'] !== undefined)
+      headers['transfer-encoding'] = req.headers['transfer-encoding'];
+    return http.request({
+      agent,
+      protocol: upstream.protocol,
+      hostname: upstream.hostname,
+      port: upstream.port,
+      method: req.method,
+      path: req.url,
+      headers,
+    });
+  }
+
+  function send(req: http.IncomingMessage, body: Buffer): Promise<UpstreamResponse> {
+    return new Promise((resolve, reject) => {
+      const up = upstreamRequest(req, body);
+      up.once('error', reject);
+      up.once('response', (res) => {
+        readAll(res).then(
+          (data) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: data }),
+          reject,
+        );
+      });
+      up.end(body);
+    });
+  }
+
+  function reply(
+    res: http.ServerResponse,
+    status: number,
+    headers: http.IncomingHttpHeaders,
+    body: Buffer,
+  ): void {
+    const out = forwardHeaders(headers);
+    out['content-length'] = body.length;
+    res.writeHead(status, out);
+    res.end(body);
+  }
+
+  function replyJson(res: http.ServerResponse, service: ServiceName, response: ErrorResponse): void {
+    const body = Buffer.from(JSON.stringify(response.body));
+    res.writeHead(response.status, {
+      ...response.headers,
+      'content-type': CONTENT_TYPES[service],
+      'content-length': body.length,
+      'x-amzn-requestid': randomUUID(),
+    });
+    res.end(body);
+  }
+
+  function passThrough(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const up = upstreamRequest(req);
+    up.once('response', (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, forwardHeaders(upRes.headers));
+      upRes.pipe(res);
+    });
+    up.once('error', () => upstreamFailed(res));
+    req.pipe(up);
+  }
+
+  function upstreamFailed(res: http.ServerResponse): void {
+    counters.upstreamErrors++;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(502, { 'content-type': 'text/plain' });
+    res.end('fault proxy: upstream unreachable');
+  }
+
+  async function handleEligible(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    target: string,
+    service: ServiceName,
+  ): Promise<void> {
+    const current = faults;
+    // Draw in a fixed order, at arrival, so a seed replays the same faults for the same sequence of calls.
+    const outcome = drawOutcome(current, random);
+    const delay = drawDelay(current, random);
+    if (outcome === 'dropBefore') {
+      counters.dropBefore++;
+      report({ kind: 'dropBefore', target });
+      req.socket.destroy();
+      return;
+    }
+    const body = await readAll(req);
+    if (delay > 0) {
+      counters.delayed++;
+      counters.delayMs += delay;
+      report({ kind: 'latency', target, ms: delay });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+    if (outcome === 'internalError' || outcome === 'unavailable' || outcome === 'throttle') {
+      counters[outcome]++;
+      report({ kind: outcome, target });
+      replyJson(res, service, requestErrorResponse(service, outcome));
+      return;
+    }
+    if (outcome === 'dropAfter') {
+      await send(req, body);
+      counters.dropAfter++;
+      report({ kind: 'dropAfter', target });
+      req.socket.destroy();
+      return;
+    }
+    if (target !== BATCH_WRITE_TARGETS[service] || !current.entryFailureRate) {
+      const answer = await send(req, body);
+      reply(res, answer.status, answer.headers, answer.body);
+      return;
+    }
+    let request: Record<string, unknown>;
+    try {
+      request = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      request = {};
+    }
+    const entries = batchEntries(service, request);
+    if (!entries || entries.length === 0) {
+      const answer = await send(req, body);
+      reply(res, answer.status, answer.headers, answer.body);
+      return;
+    }
+    counters.entries += entries.length;
+    const failed = drawEntryFaults(service, entries.length, current, random);
+    if (failed.size === 0) {
+      const answer = await send(req, body);
+      reply(res, answer.status, answer.headers, answer.body);
+      return;
+    }
+    let upstreamAnswer: Record<string, unknown> | undefined;
+    let headers: http.IncomingHttpHeaders = {
+      'content-type': CONTENT_TYPES[service],
+      'x-amzn-requestid': randomUUID(),
+    };
+    if (failed.size < entries.length) {
+      const kept = entries.filter((_, i) => !failed.has(i));
+      const answer = await send(req, Buffer.from(JSON.stringify(withEntries(service, request, kept))));
+      if (answer.status !== 200) {
+        // The whole call failed upstream: the client sees that, not our per-entry story.
+        reply(res, answer.status, answer.headers, answer.body);
+        return;
+      }
+      upstreamAnswer = JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>;
+      headers = answer.headers;
+    } else {
+      counters.answeredWithoutUpstream++;
+    }
+    for (const fault of failed.values()) {
+      if (fault === 'throttle') counters.entryThrottle++;
+      else if (fault === 'internal') counters.entryInternal++;
+      else counters.entrySenderFault++;
+    }
+    report({
+      kind: 'entries',
+      target,
+      total: entries.length,
+      failed: [...failed].map(([index, fault]) => ({ index, fault })),
+    });
+    const merged = mergeBatchResponse(service, request, entries, failed, upstreamAnswer);
+    reply(res, 200, headers, Buffer.from(JSON.stringify(merged)));
+  }
+
+  function eligible(target: string): boolean {
+    const operations = faults.operations ?? DEFAULT_OPERATIONS;
+    return operations === 'all' || operations.includes(target);
+  }
+
+  const server = http.createServer((req, res) => {
+    counters.requests++;
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const service = serviceOfTarget(target);
+    const contentType = String(req.headers['content-type'] ?? '');
+    // Only AWS JSON bodies are understood; anything else (e.g. CBOR) goes through untouched.
+    if (!service || !eligible(target) || !contentType.includes('json')) {
+      passThrough(req, res);
+      return;
+    }
+    counters.eligible++;
+    handleEligible(req, res, target, service).catch(() => upstreamFailed(res));
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    setFaults(next) {
+      faults = validate(next);
+    },
+    stats: () => ({ ...counters }),
+    resetStats() {
+      counters = emptyStats();
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => {
+          agent.destroy();
+          if (err) reject(err);
+          else resolve();
+        });
+      }),
+  };
+}

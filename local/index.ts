@@ -1,0 +1,14 @@
+export type { LocalClientOptions } from './clients.js';
+export { createFirehoseClient, createKinesisClient, createSqsClient, LOCAL_AWS } from './clients.js';
+export type { FaultConfig, FaultEvent, FaultProxy, FaultProxyOptions, FaultStats } from './fault-proxy.js';
+export { startFaultProxy } from './fault-proxy.js';
+export type { FirehoseServer, FirehoseServerOptions } from './firehose-server.js';
+export { FIREHOSE_LIMITS, startFirehoseServer } from './firehose-server.js';
+export type { KinesisServerOptions, LocalServer } from './kinesis-server.js';
+export { createKinesisStream, startKinesisServer } from './kinesis-server.js';
+export type { Random } from './seeded-random.js';
+export { seededRandom } from './seeded-random.js';
+export type { EntryFault, RequestFault, ServiceName } from './service-faults.js';
+export { BATCH_WRITE_TARGETS, ENTRY_FAULTS, REQUEST_FAULTS } from './service-faults.js';
+export type { SqsServerOptions } from './sqs-server.js';
+export { startSqsServer } from './sqs-server.js';
