@@ -1,0 +1,27 @@
+export { type BatchResponse, toBatchResponse } from './batch-response.js';
+export { cutOffFailedGroups } from './group-cutoff.js';
+export {
+  decodeUtf8,
+  isKinesisRecord,
+  KINESIS_EVENT_SOURCE,
+  kinesisData,
+  kinesisJson,
+  kinesisRecordId,
+  kinesisText,
+} from './kinesis.js';
+export { MalformedEventError } from './malformed-event-error.js';
+export {
+  parseSourceEvent,
+  type SourceEvent,
+  SourceKind,
+  type SourceRecord,
+  type SourceRecordInfo,
+} from './source-event.js';
+export {
+  isFifoSqsRecord,
+  isSqsRecord,
+  SQS_EVENT_SOURCE,
+  sqsJson,
+  sqsMessageGroupId,
+  sqsRecordId,
+} from './sqs.js';

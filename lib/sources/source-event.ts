@@ -1,0 +1,120 @@
+import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
+import { KINESIS_EVENT_SOURCE } from './kinesis.js';
+import { MalformedEventError } from './malformed-event-error.js';
+import { SQS_EVENT_SOURCE, sqsMessageGroupId } from './sqs.js';
+
+/** The event sources the handler answers for, by the name users pass. */
+export const SourceKind = { Sqs: 'sqs', Kinesis: 'kinesis' } as const;
+export type SourceKind = (typeof SourceKind)[keyof typeof SourceKind];
+
+/** A record of either source, as Lambda delivers it. */
+export type SourceRecord = SQSRecord | KinesisStreamRecord;
+
+/** One record of a checked event with what the sink needs to know of it. */
+export interface SourceRecordInfo<R extends SourceRecord = SourceRecord> {
+  readonly record: R;
+  /** The `itemIdentifier` Lambda expects back: never empty. */
+  readonly id: string;
+  /** The ordering group whose later records fail after a failure (an SQS FIFO message group). */
+  readonly group: string | undefined;
+}
+
+/** A checked event: which source it came from and its records in order. */
+export interface SourceEvent<R extends SourceRecord = SourceRecord> {
+  /** `undefined` only when the event holds no records. */
+  readonly kind: SourceKind | undefined;
+  /** True for an SQS FIFO batch (its records carry a `MessageGroupId`). */
+  readonly fifo: boolean;
+  readonly records: readonly SourceRecordInfo<R>[];
+}
+
+const EVENT_SOURCES: Readonly<Record<string, SourceKind>> = {
+  [SQS_EVENT_SOURCE]: SourceKind.Sqs,
+  [KINESIS_EVENT_SOURCE]: SourceKind.Kinesis,
+};
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? `"${value.slice(0, 40)}"` : typeof value;
+}
+
+function nonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+/**
+ * Checks that `event` is an SQS or Kinesis event and reads each record's id and group.
+ * Every id is checked here, once, because an empty or unknown `itemIdentifier` in the
+ * batch response makes Lambda fail the whole batch.
+ */
+export function parseSourceEvent<R extends SourceRecord = SourceRecord>(event: unknown): SourceEvent<R> {
+  if (
+    typeof event !== 'object' ||
+    event === null ||
+    !Array.isArray((event as { Records?: unknown }).Records)
+  ) {
+    throw new MalformedEventError(
+      `Expected an SQS or Kinesis event (an object with a Records array); got ${describe(event)}` +
+        (typeof event === 'object' && event !== null ? ' without a Records array' : ''),
+    );
+  }
+  const raw = (event as { Records: unknown[] }).Records;
+  let kind: SourceKind | undefined;
+  let fifo = false;
+  const records: SourceRecordInfo<R>[] = [];
+  raw.forEach((record, index) => {
+    if (typeof record !== 'object' || record === null) {
+      throw new MalformedEventError(`Records[${index}] is ${describe(record)}, not a record`, index);
+    }
+    const eventSource = (record as { eventSource?: unknown }).eventSource;
+    const recordKind = typeof eventSource === 'string' ? EVENT_SOURCES[eventSource] : undefined;
+    if (recordKind === undefined) {
+      throw new MalformedEventError(
+        `Records[${index}].eventSource is ${describe(eventSource)}; expected "${SQS_EVENT_SOURCE}" or "${KINESIS_EVENT_SOURCE}"`,
+        index,
+      );
+    }
+    if (kind !== undefined && recordKind !== kind) {
+      throw new MalformedEventError(
+        `Records[${index}] is a ${recordKind} record in an event of ${kind} records; one event holds one source`,
+        index,
+      );
+    }
+    kind = recordKind;
+    if (recordKind === SourceKind.Sqs) {
+      const sqs = record as SQSRecord;
+      if (!nonEmptyString(sqs.messageId)) {
+        throw new MalformedEventError(`Records[${index}].messageId must be a non-empty string`, index);
+      }
+      if (typeof sqs.body !== 'string') {
+        throw new MalformedEventError(`Records[${index}].body must be a string`, index);
+      }
+      const group = sqsMessageGroupId(sqs);
+      if (index > 0 && fifo !== (group !== undefined)) {
+        throw new MalformedEventError(
+          `Records[${index}] ${group === undefined ? 'lacks' : 'has'} attributes.MessageGroupId unlike the records before it; one event comes from one queue`,
+          index,
+        );
+      }
+      fifo = group !== undefined;
+      records.push({ record: record as R, id: sqs.messageId, group });
+    } else {
+      const kinesis = (record as KinesisStreamRecord).kinesis;
+      if (typeof kinesis !== 'object' || kinesis === null) {
+        throw new MalformedEventError(`Records[${index}].kinesis must be an object`, index);
+      }
+      if (!nonEmptyString(kinesis.sequenceNumber)) {
+        throw new MalformedEventError(
+          `Records[${index}].kinesis.sequenceNumber must be a non-empty string`,
+          index,
+        );
+      }
+      if (typeof kinesis.data !== 'string') {
+        throw new MalformedEventError(`Records[${index}].kinesis.data must be a base64 string`, index);
+      }
+      records.push({ record: record as R, id: kinesis.sequenceNumber, group: undefined });
+    }
+  });
+  return { kind, fifo, records };
+}
