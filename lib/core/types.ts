@@ -28,7 +28,12 @@ export type EntryResult =
 
 /** What a whole-request error means for the rest of the invocation. */
 export type ErrorClassification =
-  | { readonly kind: 'retryable'; readonly code: string; readonly message: string; readonly throttled: boolean }
+  | {
+      readonly kind: 'retryable';
+      readonly code: string;
+      readonly message: string;
+      readonly throttled: boolean;
+    }
   | { readonly kind: 'fatal'; readonly code: string; readonly message: string };
 
 /**

@@ -1,0 +1,18 @@
+export { fullJitterBackoff } from './backoff.js';
+export { SinkConfigurationError } from './errors.js';
+export {
+  type ResolvedSinkOptions,
+  resolveSinkOptions,
+  SINK_DEFAULTS,
+  SINK_OPTION_RANGES,
+  type SinkOptions,
+} from './options.js';
+export {
+  type AimdOptions,
+  AimdRateLimiter,
+  type RateLimitingStrategy,
+  type RequestInfo,
+  type ResultInfo,
+} from './rate-limiter.js';
+export { AsyncSink, type RunOptions } from './sink.js';
+export * from './types.js';

@@ -1,0 +1,448 @@
+import { fullJitterBackoff } from './backoff.js';
+import {
+  type EntryQueue,
+  OrderedEntryQueue,
+  type QueuedEntry,
+  type RecordState,
+  UnorderedEntryQueue,
+} from './entry-queue.js';
+import { type ResolvedSinkOptions, resolveSinkOptions, type SinkOptions } from './options.js';
+import { AimdRateLimiter, type RateLimitingStrategy } from './rate-limiter.js';
+import {
+  type Destination,
+  type EntryResult,
+  type ErrorClassification,
+  FailureCode,
+  type RecordFailure,
+  type RecordOutcome,
+  type SinkRecord,
+  type SinkResult,
+  type SinkStats,
+} from './types.js';
+
+/** Options of one {@link AsyncSink.run}. */
+export interface RunOptions {
+  /** When to stop: an `AbortSignal` (e.g. middy's timeout signal) or a time in ms since the epoch. */
+  readonly deadline?: AbortSignal | number;
+}
+
+/** How one request ended. Exactly one settlement per request. */
+type Settlement =
+  | { readonly kind: 'results'; readonly results: readonly EntryResult[] }
+  | { readonly kind: 'error'; readonly classification: ErrorClassification };
+
+const REQUEST_TIMEOUT_CODE = 'RequestTimeout';
+const LIMITED_POLL_MS = 10;
+
+/**
+ * The destination-agnostic async sink (after Flink's `AsyncSinkWriter`): packs entries
+ * into as few requests as the destination's limits allow, keeps up to
+ * `maxInFlightRequests` in flight, retries only the entries that failed, backs off
+ * when throttled, and says for every source record whether it is done. Stateless
+ * between runs: the event source is the durable buffer.
+ */
+export class AsyncSink<Entry> {
+  private readonly options: ResolvedSinkOptions;
+
+  constructor(
+    private readonly destination: Destination<Entry>,
+    options: SinkOptions = {},
+  ) {
+    this.options = resolveSinkOptions(options);
+  }
+
+  /** Sends every record's entries and returns each record's outcome, in input order. */
+  run(records: readonly SinkRecord<Entry>[], options: RunOptions = {}): Promise<SinkResult> {
+    return new SinkRun(this.destination, this.options, records, options).execute();
+  }
+}
+
+/** One invocation's worth of state. Discarded when the run returns. */
+class SinkRun<Entry> {
+  private readonly outcomes: RecordOutcome[];
+  private readonly states: RecordState[];
+  private readonly queue: EntryQueue<Entry>;
+  private readonly rateLimiter: RateLimitingStrategy;
+  private readonly stats: SinkStats;
+  private readonly inFlight = new Set<InFlightRequest<Entry>>();
+  private readonly started = Date.now();
+  private unsettled = 0;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  /** The rate limiter refused the last request: wait for one to end rather than poll. */
+  private limited = false;
+
+  constructor(
+    private readonly destination: Destination<Entry>,
+    private readonly options: ResolvedSinkOptions,
+    private readonly records: readonly SinkRecord<Entry>[],
+    private readonly runOptions: RunOptions,
+  ) {
+    const { limits } = destination;
+    this.outcomes = new Array(records.length);
+    this.states = new Array(records.length);
+    this.queue = options.ordered ? new OrderedEntryQueue<Entry>() : new UnorderedEntryQueue<Entry>();
+    this.rateLimiter =
+      options.rateLimiter ??
+      new AimdRateLimiter({
+        maxInFlightEntries: options.maxInFlightRequests * limits.maxEntriesPerRequest,
+        maxBatchSize: limits.maxEntriesPerRequest,
+      });
+    this.stats = {
+      records: records.length,
+      recordsDone: 0,
+      recordsFailed: 0,
+      entries: 0,
+      entriesSent: 0,
+      entriesAccepted: 0,
+      entriesRetried: 0,
+      requests: 0,
+      requestsFailed: 0,
+      throttles: 0,
+      batchFill: 0,
+      deadlineReached: false,
+      elapsedMs: 0,
+    };
+  }
+
+  async execute(): Promise<SinkResult> {
+    this.enqueue();
+    const stopWatching = this.watchDeadline();
+    try {
+      while (this.unsettled > 0 && !this.stopped) {
+        this.dispatch();
+        if (this.unsettled === 0 || this.stopped) break;
+        await this.nextEvent();
+      }
+    } finally {
+      stopWatching();
+    }
+    this.stats.elapsedMs = Date.now() - this.started;
+    return { outcomes: this.outcomes, stats: this.stats };
+  }
+
+  /** Measures and checks every entry once; a record with an entry no request could take fails now, unsent. */
+  private enqueue(): void {
+    const { limits } = this.destination;
+    const perEntry = Math.min(limits.maxBytesPerEntry, limits.maxBytesPerRequest);
+    let seq = 0;
+    for (let index = 0; index < this.records.length; index++) {
+      const record = this.records[index];
+      const state: RecordState = { id: record.id, index, remaining: record.entries.length, settled: false };
+      this.states[index] = state;
+      this.unsettled++;
+      this.stats.entries += record.entries.length;
+      const queued: QueuedEntry<Entry>[] = [];
+      let invalid: RecordFailure | undefined;
+      for (let position = 0; position < record.entries.length && !invalid; position++) {
+        const entry = record.entries[position];
+        const size = this.destination.sizeOf(entry);
+        const reason =
+          size > perEntry
+            ? `entry ${position} is ${size} bytes, over the ${this.destination.name} limit of ${perEntry} bytes per entry`
+            : this.destination.invalidReason(entry);
+        if (reason !== undefined) {
+          invalid = { code: FailureCode.InvalidEntry, reason: reason };
+          break;
+        }
+        const key = this.options.ordered ? (this.destination.orderingKeyOf?.(entry) ?? `\u0000${seq}`) : '';
+        queued.push({ entry, size, seq: seq++, record: state, key, attempts: 0, readyAt: 0 });
+      }
+      if (invalid) this.fail(state, invalid);
+      else if (queued.length === 0) this.succeed(state);
+      else for (const item of queued) this.queue.push(item);
+    }
+  }
+
+  /** Starts requests while the in-flight limit, the rate limiter and backoff allow. */
+  private dispatch(): void {
+    const { limits } = this.destination;
+    this.limited = false;
+    while (!this.stopped && this.inFlight.size < this.options.maxInFlightRequests && this.queue.length > 0) {
+      const maxEntries = Math.max(1, Math.min(limits.maxEntriesPerRequest, this.rateLimiter.maxBatchSize()));
+      const batch = this.queue.take(
+        { maxEntries, maxBytes: limits.maxBytesPerRequest, now: Date.now() },
+        (dropped, later) => this.dropped(dropped, later),
+      );
+      if (batch.length === 0) return;
+      this.limited = this.rateLimiter.shouldBlock({ batchSize: batch.length });
+      if (this.limited) {
+        this.queue.requeue(batch);
+        return;
+      }
+      this.stats.batchFill += batch.length / maxEntries;
+      this.start(batch);
+    }
+  }
+
+  private start(batch: QueuedEntry<Entry>[]): void {
+    this.stats.requests++;
+    this.stats.entriesSent += batch.length;
+    for (const queued of batch) queued.attempts++;
+    this.rateLimiter.registerInFlightRequest({ batchSize: batch.length });
+    const request = new InFlightRequest(batch, this.options.requestTimeoutMs, (settlement) =>
+      this.settle(request, settlement),
+    );
+    this.inFlight.add(request);
+    request.begin(this.destination);
+  }
+
+  /** The one place a request's outcome is applied. */
+  private settle(request: InFlightRequest<Entry>, settlement: Settlement): void {
+    this.inFlight.delete(request);
+    this.queue.release(request.batch);
+    if (this.stopped) return;
+    const retry: QueuedEntry<Entry>[] = [];
+    let throttled = false;
+    if (settlement.kind === 'error') {
+      const { classification } = settlement;
+      this.stats.requestsFailed++;
+      if (classification.kind === 'fatal') {
+        this.rateLimiter.registerCompletedRequest({
+          batchSize: request.batch.length,
+          failedEntries: request.batch.length,
+          throttled: false,
+        });
+        this.stop({
+          code: classification.code,
+          reason: `sending stopped by a fatal error from ${this.destination.name}: ${classification.code}: ${classification.message}`,
+        });
+        this.stats.fatalError = `${classification.code}: ${classification.message}`;
+        return;
+      }
+      throttled = classification.throttled;
+      for (const queued of request.batch) this.retryOrFail(queued, classification.code, retry);
+    } else {
+      const { results } = settlement;
+      for (let i = 0; i < request.batch.length; i++) {
+        const queued = request.batch[i];
+        const result = results[i];
+        if (result.status === 'accepted') {
+          this.stats.entriesAccepted++;
+          if (--queued.record.remaining === 0 && !queued.record.settled) this.succeed(queued.record);
+        } else if (result.status === 'retryable') {
+          throttled ||= result.throttled === true;
+          this.retryOrFail(queued, result.code, retry);
+        } else {
+          this.failEntry(queued, {
+            code: result.code,
+            reason: `${this.destination.name} rejected entry: ${result.code}${result.message ? `: ${result.message}` : ''}`,
+          });
+        }
+      }
+    }
+    if (throttled) this.stats.throttles++;
+    this.rateLimiter.registerCompletedRequest({
+      batchSize: request.batch.length,
+      failedEntries: retry.length,
+      throttled,
+    });
+    // Failed entries go back to the *front*, in their order: later entries must not overtake them.
+    // One backoff for the whole request, so that entries that failed together are sent together again.
+    if (retry.length > 0) {
+      const { initialBackoffMs, maxBackoffMs, random } = this.options;
+      const attempts = Math.max(...retry.map((queued) => queued.attempts));
+      const readyAt = Date.now() + fullJitterBackoff(attempts, initialBackoffMs, maxBackoffMs, random);
+      for (const queued of retry) queued.readyAt = readyAt;
+    }
+    this.stats.entriesRetried += retry.length;
+    this.queue.requeue(retry);
+    this.signal();
+  }
+
+  private retryOrFail(queued: QueuedEntry<Entry>, code: string, retry: QueuedEntry<Entry>[]): void {
+    if (queued.record.settled) return;
+    if (queued.attempts >= this.options.maxAttempts) {
+      this.failEntry(queued, {
+        code: FailureCode.RetriesExhausted,
+        reason: `gave up after ${queued.attempts} attempts; last error ${code}`,
+      });
+      return;
+    }
+    retry.push(queued);
+  }
+
+  /** An entry failed for good: its record fails, and in ordered mode so do the later entries of its key. */
+  private failEntry(queued: QueuedEntry<Entry>, failure: RecordFailure): void {
+    this.fail(queued.record, failure);
+    if (this.options.ordered) this.failLater(queued, this.queue.drainKey(queued.key));
+  }
+
+  private dropped(queued: QueuedEntry<Entry>, later: QueuedEntry<Entry>[]): void {
+    this.failLater(queued, later);
+  }
+
+  private failLater(failed: QueuedEntry<Entry>, later: readonly QueuedEntry<Entry>[]): void {
+    for (const successor of later) {
+      this.fail(successor.record, {
+        code: FailureCode.PredecessorFailed,
+        reason: `an earlier entry with the same ordering key (record ${failed.record.id}) failed`,
+      });
+    }
+  }
+
+  private succeed(state: RecordState): void {
+    state.settled = true;
+    this.unsettled--;
+    this.stats.recordsDone++;
+    this.outcomes[state.index] = { id: state.id, status: 'done' };
+  }
+
+  private fail(state: RecordState, failure: RecordFailure): void {
+    if (state.settled) return;
+    state.settled = true;
+    this.unsettled--;
+    this.stats.recordsFailed++;
+    this.outcomes[state.index] = {
+      id: state.id,
+      status: 'failed',
+      code: failure.code,
+      reason: failure.reason,
+    };
+  }
+
+  /** Stops all sending: in-flight requests are abandoned and every record not yet done fails. */
+  private stop(failure: RecordFailure): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const request of this.inFlight) request.abandon();
+    this.inFlight.clear();
+    this.queue.drain();
+    for (const state of this.states) this.fail(state, failure);
+    this.signal();
+  }
+
+  private watchDeadline(): () => void {
+    const { deadline } = this.runOptions;
+    const reached = () => {
+      this.stats.deadlineReached = true;
+      this.stop({
+        code: FailureCode.DeadlineReached,
+        reason: 'the invocation deadline came before the record was sent',
+      });
+    };
+    if (deadline === undefined) return () => {};
+    if (typeof deadline === 'number') {
+      const timer = setTimeout(reached, Math.max(0, deadline - Date.now()));
+      return () => clearTimeout(timer);
+    }
+    if (deadline.aborted) {
+      reached();
+      return () => {};
+    }
+    deadline.addEventListener('abort', reached, { once: true });
+    return () => deadline.removeEventListener('abort', reached);
+  }
+
+  private signal(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /** Waits for a request to end, a backoff to pass, or the deadline. */
+  private nextEvent(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      this.wake = () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+      const readyAt = this.queue.earliestReadyAt();
+      const canStart = this.inFlight.size < this.options.maxInFlightRequests;
+      if (this.limited && this.inFlight.size === 0) {
+        // A custom rate limiter refused with nothing in flight: nothing will wake us, so look again soon.
+        timer = setTimeout(() => this.signal(), LIMITED_POLL_MS);
+      } else if (readyAt !== undefined && canStart && !this.limited) {
+        timer = setTimeout(() => this.signal(), Math.max(1, readyAt - Date.now()));
+      } else if (this.inFlight.size === 0 && this.queue.length === 0) {
+        // Nothing can happen any more; every record must have been settled.
+        this.signal();
+      }
+    });
+  }
+}
+
+/**
+ * One request in flight. It settles exactly once: `finish` ignores every call after
+ * the first, so a late response after a timeout or an abandon cannot count twice.
+ */
+class InFlightRequest<Entry> {
+  private finished = false;
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly batch: QueuedEntry<Entry>[],
+    private readonly timeoutMs: number,
+    private readonly onSettled: (settlement: Settlement) => void,
+  ) {}
+
+  begin(destination: Destination<Entry>): void {
+    this.timer = setTimeout(() => {
+      this.controller.abort(new Error(`request timed out after ${this.timeoutMs} ms`));
+      this.finish({
+        kind: 'error',
+        classification: {
+          kind: 'retryable',
+          code: REQUEST_TIMEOUT_CODE,
+          message: `no response within ${this.timeoutMs} ms`,
+          throttled: false,
+        },
+      });
+    }, this.timeoutMs);
+    let sending: Promise<readonly EntryResult[]>;
+    try {
+      sending = destination.send(
+        this.batch.map((queued) => queued.entry),
+        this.controller.signal,
+      );
+    } catch (error) {
+      sending = Promise.reject(error);
+    }
+    sending.then(
+      (results) => {
+        if (!Array.isArray(results) || results.length !== this.batch.length) {
+          this.finish({
+            kind: 'error',
+            classification: {
+              kind: 'fatal',
+              code: 'DestinationContractViolation',
+              message: `send() returned ${Array.isArray(results) ? results.length : 'no'} results for ${this.batch.length} entries`,
+            },
+          });
+        } else {
+          this.finish({ kind: 'results', results });
+        }
+      },
+      (error: unknown) => {
+        let classification: ErrorClassification;
+        try {
+          classification = destination.classifyError(error);
+        } catch {
+          classification = {
+            kind: 'retryable',
+            code: 'UnclassifiedError',
+            message: String(error),
+            throttled: false,
+          };
+        }
+        this.finish({ kind: 'error', classification });
+      },
+    );
+  }
+
+  /** The run stopped: cancel the call and ignore whatever it answers. */
+  abandon(): void {
+    this.finished = true;
+    clearTimeout(this.timer);
+    this.controller.abort(new Error('the sink stopped'));
+  }
+
+  private finish(settlement: Settlement): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.timer);
+    this.onSettled(settlement);
+  }
+}

@@ -1,0 +1,349 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AimdRateLimiter,
+  AsyncSink,
+  FailureCode,
+  fullJitterBackoff,
+  type RateLimitingStrategy,
+  SinkConfigurationError,
+} from '../../lib/core/index.js';
+import { FakeDestination, FakeRequestError, makeRecords } from './fake-destination.js';
+
+const quick = { initialBackoffMs: 1, maxBackoffMs: 2 };
+
+describe('packing', () => {
+  it('fills each request to the entry limit, in order', async () => {
+    const destination = new FakeDestination();
+    const result = await new AsyncSink(destination).run(makeRecords(1_200));
+    expect(destination.requests.map((r) => r.length)).toEqual([500, 500, 200]);
+    expect(destination.requests.flat().map((e) => e.id)).toEqual(makeRecords(1_200).map((r) => `${r.id}e0`));
+    expect(result.outcomes.every((o) => o.status === 'done')).toBe(true);
+  });
+
+  it('fills each request to the byte limit', async () => {
+    const destination = new FakeDestination({
+      limits: { maxBytesPerRequest: 1_000, maxBytesPerEntry: 1_000 },
+    });
+    await new AsyncSink(destination).run(makeRecords(10, 300));
+    expect(destination.requests.map((r) => r.length)).toEqual([3, 3, 3, 1]);
+  });
+
+  it('measures each entry once, even when it is retried', async () => {
+    const destination = new FakeDestination({
+      behaviour: (entries, call) =>
+        entries.map(() =>
+          call === 0 ? { status: 'retryable', code: 'InternalFailure' } : { status: 'accepted' },
+        ),
+    });
+    await new AsyncSink(destination, quick).run(makeRecords(50, 10, 2));
+    expect(destination.sizeCalls).toBe(100);
+    expect(destination.requests).toHaveLength(2);
+  });
+
+  it('counts a record with no entries as done without a request', async () => {
+    const destination = new FakeDestination();
+    const result = await new AsyncSink(destination).run([{ id: 'empty', entries: [] }]);
+    expect(result.outcomes).toEqual([{ id: 'empty', status: 'done' }]);
+    expect(destination.requests).toHaveLength(0);
+  });
+});
+
+describe('entries no request could take', () => {
+  it('fails an oversized entry at once, naming the limit, and sends none of its record', async () => {
+    const destination = new FakeDestination({ limits: { maxBytesPerEntry: 1_000 } });
+    const records = [
+      { id: 'ok', entries: [{ id: 'a', size: 1_000 }] },
+      {
+        id: 'big',
+        entries: [
+          { id: 'b1', size: 10 },
+          { id: 'b2', size: 1_001 },
+        ],
+      },
+    ];
+    const result = await new AsyncSink(destination).run(records);
+    expect(result.outcomes[0]).toEqual({ id: 'ok', status: 'done' });
+    expect(result.outcomes[1]).toMatchObject({ id: 'big', status: 'failed', code: FailureCode.InvalidEntry });
+    expect(result.outcomes[1].status === 'failed' && result.outcomes[1].reason).toMatch(
+      /1001 bytes.*1000 bytes/,
+    );
+    expect(destination.sent.has('b1')).toBe(false);
+    expect(destination.sent.has('b2')).toBe(false);
+  });
+
+  it('fails an entry the destination calls invalid, with its reason', async () => {
+    const destination = new FakeDestination();
+    const result = await new AsyncSink(destination).run([
+      { id: 'x', entries: [{ id: 'x0', size: 1, invalid: 'partition key is empty' }] },
+    ]);
+    expect(result.outcomes[0]).toMatchObject({ status: 'failed', reason: 'partition key is empty' });
+    expect(destination.requests).toHaveLength(0);
+  });
+});
+
+describe('in flight', () => {
+  it.each([1, 3, 8])('never has more than %i requests in flight', async (limit) => {
+    const destination = new FakeDestination({ latencyMs: 5, limits: { maxEntriesPerRequest: 10 } });
+    await new AsyncSink(destination, { maxInFlightRequests: limit }).run(makeRecords(300));
+    expect(destination.maxInFlight).toBe(limit);
+  });
+});
+
+describe('retries', () => {
+  it('retries only failed entries, at the front of the queue, in their order', async () => {
+    const destination = new FakeDestination({
+      limits: { maxEntriesPerRequest: 4 },
+      behaviour: (entries, call) =>
+        entries.map((_, i) =>
+          call === 0 && i % 2 === 0
+            ? { status: 'retryable', code: 'InternalFailure' }
+            : { status: 'accepted' },
+        ),
+    });
+    const result = await new AsyncSink(destination, { ...quick, maxInFlightRequests: 1 }).run(makeRecords(8));
+    expect(destination.requests[0].map((e) => e.id)).toEqual(['r0e0', 'r1e0', 'r2e0', 'r3e0']);
+    expect(destination.requests[1].map((e) => e.id)).toEqual(['r0e0', 'r2e0', 'r4e0', 'r5e0']);
+    expect(result.outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(result.stats.entriesRetried).toBe(2);
+  });
+
+  it('gives up after maxAttempts, naming the last error', async () => {
+    const destination = new FakeDestination({
+      behaviour: (entries) => entries.map(() => ({ status: 'retryable', code: 'InternalFailure' })),
+    });
+    const result = await new AsyncSink(destination, { ...quick, maxAttempts: 3 }).run(makeRecords(2));
+    expect(destination.requests).toHaveLength(3);
+    expect(result.outcomes[0]).toMatchObject({ status: 'failed', code: FailureCode.RetriesExhausted });
+    expect(result.outcomes[0].status === 'failed' && result.outcomes[0].reason).toContain('InternalFailure');
+  });
+
+  it('does not retry an entry the destination rejects for good', async () => {
+    const destination = new FakeDestination({
+      behaviour: (entries) =>
+        entries.map((e) =>
+          e.id === 'r1e0' ? { status: 'fatal', code: 'InvalidParameterValue' } : { status: 'accepted' },
+        ),
+    });
+    const result = await new AsyncSink(destination, quick).run(makeRecords(3));
+    expect(destination.requests).toHaveLength(1);
+    expect(result.outcomes.map((o) => o.status)).toEqual(['done', 'failed', 'done']);
+    expect(result.outcomes[1]).toMatchObject({ code: 'InvalidParameterValue' });
+  });
+
+  it('retries a whole request that failed with a retryable error', async () => {
+    const destination = new FakeDestination({
+      behaviour: (entries, call) =>
+        call < 2
+          ? new FakeRequestError('retryable', 'ServiceUnavailable')
+          : entries.map(() => ({ status: 'accepted' })),
+    });
+    const result = await new AsyncSink(destination, quick).run(makeRecords(20));
+    expect(destination.requests).toHaveLength(3);
+    expect(result.outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(result.stats.requestsFailed).toBe(2);
+  });
+
+  it('stops all sending at a fatal error and fails every record not yet done', async () => {
+    const destination = new FakeDestination({
+      limits: { maxEntriesPerRequest: 10 },
+      behaviour: (entries, call) =>
+        call === 1
+          ? new FakeRequestError('fatal', 'AccessDeniedException')
+          : entries.map(() => ({ status: 'accepted' })),
+    });
+    const result = await new AsyncSink(destination, { maxInFlightRequests: 1 }).run(makeRecords(50));
+    expect(destination.requests).toHaveLength(2);
+    expect(result.outcomes.slice(0, 10).every((o) => o.status === 'done')).toBe(true);
+    expect(
+      result.outcomes.slice(10).every((o) => o.status === 'failed' && o.code === 'AccessDeniedException'),
+    ).toBe(true);
+    expect(result.stats.fatalError).toContain('AccessDeniedException');
+  });
+
+  it('treats a response with the wrong number of results as fatal', async () => {
+    const destination = new FakeDestination({ behaviour: () => [{ status: 'accepted' }] });
+    const result = await new AsyncSink(destination).run(makeRecords(3));
+    expect(
+      result.outcomes.every((o) => o.status === 'failed' && o.code === 'DestinationContractViolation'),
+    ).toBe(true);
+  });
+});
+
+describe('backoff', () => {
+  it('doubles its ceiling per attempt up to the cap, with full jitter', () => {
+    const top = () => 0.999_999;
+    expect([1, 2, 3, 4, 5].map((a) => fullJitterBackoff(a, 100, 500, top))).toEqual([99, 199, 399, 499, 499]);
+    expect(fullJitterBackoff(3, 100, 500, () => 0)).toBe(0);
+  });
+});
+
+describe('deadlines and timeouts', () => {
+  it.each([
+    ['a time', (ms: number) => Date.now() + ms],
+    ['an AbortSignal', (ms: number) => AbortSignal.timeout(ms)],
+  ])('returns at a deadline given as %s, failing what is unsent', async (_name, deadline) => {
+    const destination = new FakeDestination({
+      behaviour: () => 'hang',
+      limits: { maxEntriesPerRequest: 10 },
+    });
+    const started = Date.now();
+    const result = await new AsyncSink(destination, { maxInFlightRequests: 2 }).run(makeRecords(100), {
+      deadline: deadline(100),
+    });
+    expect(Date.now() - started).toBeLessThan(600);
+    expect(result.stats.deadlineReached).toBe(true);
+    expect(
+      result.outcomes.every((o) => o.status === 'failed' && o.code === FailureCode.DeadlineReached),
+    ).toBe(true);
+  });
+
+  it('retries the entries of a request that timed out', async () => {
+    const destination = new FakeDestination({
+      behaviour: (entries, call) => (call === 0 ? 'hang' : entries.map(() => ({ status: 'accepted' }))),
+    });
+    const result = await new AsyncSink(destination, { ...quick, requestTimeoutMs: 30 }).run(makeRecords(5));
+    expect(destination.requests).toHaveLength(2);
+    expect(result.outcomes.every((o) => o.status === 'done')).toBe(true);
+  });
+});
+
+describe('rate limiting', () => {
+  it('AIMD shrinks the window on throttling and grows it on clean requests', () => {
+    const limiter = new AimdRateLimiter({ maxInFlightEntries: 1_000, maxBatchSize: 500, increaseBy: 50 });
+    limiter.registerInFlightRequest({ batchSize: 500 });
+    limiter.registerCompletedRequest({ batchSize: 500, failedEntries: 500, throttled: true });
+    expect(limiter.currentWindow).toBe(500);
+    limiter.registerCompletedRequest({ batchSize: 0, failedEntries: 500, throttled: true });
+    expect(limiter.maxBatchSize()).toBe(250);
+    limiter.registerCompletedRequest({ batchSize: 0, failedEntries: 0, throttled: false });
+    expect(limiter.currentWindow).toBe(300);
+  });
+
+  it('sends smaller requests after the destination throttles', async () => {
+    const destination = new FakeDestination({
+      limits: { maxEntriesPerRequest: 100 },
+      behaviour: (entries, call) =>
+        entries.map(() =>
+          call === 0
+            ? { status: 'retryable', code: 'ProvisionedThroughputExceededException', throttled: true }
+            : { status: 'accepted' },
+        ),
+    });
+    const limiter = new AimdRateLimiter({ maxInFlightEntries: 100, maxBatchSize: 100, increaseBy: 1 });
+    const result = await new AsyncSink(destination, {
+      ...quick,
+      maxInFlightRequests: 1,
+      rateLimiter: limiter,
+    }).run(makeRecords(100));
+    expect(destination.requests[1].length).toBe(50);
+    expect(result.stats.throttles).toBe(1);
+    expect(result.outcomes.every((o) => o.status === 'done')).toBe(true);
+  });
+
+  it('uses a rate limiter the user supplies', async () => {
+    const seen: number[] = [];
+    const limiter: RateLimitingStrategy = {
+      registerInFlightRequest: (info) => seen.push(info.batchSize),
+      registerCompletedRequest: () => {},
+      shouldBlock: () => false,
+      maxBatchSize: () => 7,
+    };
+    const destination = new FakeDestination();
+    await new AsyncSink(destination, { rateLimiter: limiter }).run(makeRecords(20));
+    expect(seen).toEqual([7, 7, 6]);
+  });
+});
+
+describe.each([
+  { mode: 'ordered', ordered: true },
+  { mode: 'unordered', ordered: false },
+])('$mode mode', ({ ordered }) => {
+  it('delivers every record', async () => {
+    const destination = new FakeDestination({ latencyMs: 1, limits: { maxEntriesPerRequest: 20 } });
+    const result = await new AsyncSink(destination, { ordered, maxInFlightRequests: 4 }).run(
+      makeRecords(200, 10, 1, (r) => `k${r % 7}`),
+    );
+    expect(result.outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(destination.accepted.size).toBe(200);
+  });
+});
+
+describe('ordered mode', () => {
+  const ordered = true;
+
+  it('keeps one entry per key per request and one in flight per key', async () => {
+    const inFlightKeys = new Set<string>();
+    let overlap = false;
+    const destination = new FakeDestination({
+      limits: { maxEntriesPerRequest: 20 },
+      behaviour: async (entries) => {
+        for (const e of entries) {
+          if (inFlightKeys.has(e.key!)) overlap = true;
+          inFlightKeys.add(e.key!);
+        }
+        await new Promise((r) => setTimeout(r, 2));
+        for (const e of entries) inFlightKeys.delete(e.key!);
+        return entries.map(() => ({ status: 'accepted' as const }));
+      },
+    });
+    await new AsyncSink(destination, { ordered, maxInFlightRequests: 4 }).run(
+      makeRecords(100, 10, 1, (r) => `k${r % 5}`),
+    );
+    expect(overlap).toBe(false);
+    for (const request of destination.requests) {
+      expect(new Set(request.map((e) => e.key)).size).toBe(request.length);
+    }
+    const order = destination.requests
+      .flat()
+      .filter((e) => e.key === 'k3')
+      .map((e) => Number(e.id.slice(1, -2)));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+  });
+
+  it('fails the later entries of a key whose entry failed, without sending them', async () => {
+    const destination = new FakeDestination({
+      behaviour: (entries) =>
+        entries.map((e) =>
+          e.id === 'r2e0' ? { status: 'fatal', code: 'InvalidParameterValue' } : { status: 'accepted' },
+        ),
+    });
+    const records = makeRecords(10, 10, 1, (r) => (r % 2 === 0 ? 'even' : 'odd'));
+    const result = await new AsyncSink(destination, { ordered, maxInFlightRequests: 1 }).run(records);
+    const byId = new Map(result.outcomes.map((o) => [o.id, o]));
+    expect(byId.get('r0')?.status).toBe('done');
+    expect(byId.get('r2')).toMatchObject({ status: 'failed', code: 'InvalidParameterValue' });
+    for (const id of ['r4', 'r6', 'r8']) {
+      expect(byId.get(id)).toMatchObject({ status: 'failed', code: FailureCode.PredecessorFailed });
+      expect(destination.sent.has(`${id}e0`)).toBe(false);
+    }
+    for (const id of ['r1', 'r3', 'r5', 'r7', 'r9']) expect(byId.get(id)?.status).toBe('done');
+  });
+});
+
+describe('options', () => {
+  it.each([
+    ['maxInFlightRequests', 0],
+    ['maxInFlightRequests', 1.5],
+    ['maxAttempts', 101],
+    ['initialBackoffMs', -1],
+    ['maxBackoffMs', Number.NaN],
+    ['requestTimeoutMs', 1],
+  ])('rejects %s = %s, naming the option and its range', (option, value) => {
+    const create = () => new AsyncSink(new FakeDestination(), { [option]: value });
+    expect(create).toThrow(SinkConfigurationError);
+    expect(create).toThrow(new RegExp(`${option} must be .* from \\d+ to \\d+`));
+  });
+
+  it('rejects a backoff cap below the initial backoff', () => {
+    expect(() => new AsyncSink(new FakeDestination(), { initialBackoffMs: 100, maxBackoffMs: 10 })).toThrow(
+      /maxBackoffMs/,
+    );
+  });
+
+  it('rejects a rate limiter that is not one', () => {
+    const rateLimiter = { shouldBlock: () => false } as unknown as RateLimitingStrategy;
+    expect(() => new AsyncSink(new FakeDestination(), { rateLimiter })).toThrow(
+      /rateLimiter.*registerInFlightRequest/,
+    );
+  });
+});
