@@ -10,6 +10,7 @@ try {
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
-const failed = report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0);
+// A file that fails to load fails no test but must still count as a failure.
+const failed = Math.max(report.numFailedTests, report.numFailedTestSuites ?? 0);
 const skipped = report.numPendingTests + report.numTodoTests;
 console.log(`${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
