@@ -286,6 +286,28 @@ describe('fault proxy options', () => {
     }
   });
 
+  it('adds jitter and latency spikes within their bounds', async () => {
+    // Arrange
+    const proxy = await startFaultProxy({
+      upstream: upstream.endpoint,
+      seed: 9,
+      faults: { latencyMs: 10, latencyJitterMs: 20, spikeRate: 1, spikeMs: 50 },
+    });
+    const destination = await upstream.destination('jitter');
+
+    // Act
+    const started = performance.now();
+    await destination.put(proxy.endpoint, ['j']);
+    const elapsed = performance.now() - started;
+    const { delayMs } = proxy.stats();
+    await proxy.close();
+
+    // Assert
+    expect(delayMs).toBeGreaterThanOrEqual(60);
+    expect(delayMs).toBeLessThanOrEqual(80);
+    expect(elapsed).toBeGreaterThanOrEqual(59);
+  });
+
   it.each([
     { faults: { entryFailureRate: 1.5 }, message: /entryFailureRate must be in \[0, 1\]/ },
     { faults: { throttleRate: 0.6, internalErrorRate: 0.6 }, message: /must not exceed 1/ },
