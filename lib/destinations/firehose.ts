@@ -1,0 +1,119 @@
+/** Amazon Data Firehose as a destination: one `PutRecordBatch` call per batch. */
+import {
+  FirehoseClient,
+  PutRecordBatchCommand,
+  type PutRecordBatchInput,
+  type PutRecordBatchOutput,
+} from '@aws-sdk/client-firehose';
+import type { Destination, EntryResult } from '../core/types.js';
+import { type DefaultClientOptions, defaultClientConfig } from './default-client.js';
+import { classifyAwsError, failedEntryResult } from './error-classifier.js';
+import { MalformedResponseError } from './malformed-response-error.js';
+import { stringOption } from './option-checks.js';
+
+/** One Firehose record. Firehose concatenates records: add your own delimiter (e.g. `\n`) if readers need one. */
+export interface FirehoseEntry {
+  readonly data: Uint8Array;
+}
+
+/** Options of {@link firehoseDestination}. */
+export interface FirehoseDestinationOptions extends DefaultClientOptions {
+  /** The Firehose stream's name. */
+  readonly deliveryStreamName: string;
+  /** Your own client; when omitted the destination creates one (see {@link DefaultClientOptions}). */
+  readonly client?: FirehoseClient;
+}
+
+/** A Firehose destination, with the client it sends through. */
+export interface FirehoseDestination extends Destination<FirehoseEntry> {
+  readonly client: FirehoseClient;
+}
+
+/** `PutRecordBatch` limits from the Firehose API reference and quotas (see README.md); AWS says they cannot be changed. */
+export const FIREHOSE_LIMITS = {
+  maxEntriesPerRequest: 500,
+  maxBytesPerRequest: 4 * 1024 * 1024,
+  maxBytesPerEntry: 1_000 * 1024,
+} as const;
+
+const DELIVERY_STREAM_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
+
+/** The record's size as Firehose counts it: the data before base64. */
+export function firehoseEntrySize(entry: FirehoseEntry): number {
+  return entry.data.byteLength;
+}
+
+/** Why Firehose would never accept this entry, or `undefined`. */
+export function firehoseInvalidReason(entry: FirehoseEntry): string | undefined {
+  if (!(entry.data instanceof Uint8Array)) return 'data must be a Uint8Array';
+  const size = firehoseEntrySize(entry);
+  if (size > FIREHOSE_LIMITS.maxBytesPerEntry) {
+    return `record is ${size} bytes, over Firehose's maximum record size of ${FIREHOSE_LIMITS.maxBytesPerEntry} bytes (1,000 KiB)`;
+  }
+  return undefined;
+}
+
+/** The `PutRecordBatch` input for a batch. */
+export function putRecordBatchInput(
+  deliveryStreamName: string,
+  entries: readonly FirehoseEntry[],
+): PutRecordBatchInput {
+  return { DeliveryStreamName: deliveryStreamName, Records: entries.map((entry) => ({ Data: entry.data })) };
+}
+
+/**
+ * One result per entry, matched by position as `PutRecordBatch` answers. A record counts
+ * as accepted only with a record id and no error code.
+ */
+export function putRecordBatchResults(output: PutRecordBatchOutput, entryCount: number): EntryResult[] {
+  const responses = output.RequestResponses;
+  if (!Array.isArray(responses) || responses.length !== entryCount) {
+    throw new MalformedResponseError(
+      `PutRecordBatch answered ${Array.isArray(responses) ? responses.length : 'no'} records for ${entryCount} sent`,
+    );
+  }
+  return responses.map((response): EntryResult => {
+    if (response.ErrorCode) return failedEntryResult(response.ErrorCode, response.ErrorMessage);
+    if (response.RecordId) return { status: 'accepted' };
+    return {
+      status: 'retryable',
+      code: 'MalformedResponse',
+      message: 'record has neither RecordId nor ErrorCode',
+    };
+  });
+}
+
+/** An Amazon Data Firehose destination (`PutRecordBatch`); checks its options at creation. */
+export function firehoseDestination(options: FirehoseDestinationOptions): FirehoseDestination {
+  const deliveryStreamName = stringOption(
+    'deliveryStreamName',
+    options.deliveryStreamName,
+    DELIVERY_STREAM_NAME,
+    'the Firehose stream name, 1 to 64 of [a-zA-Z0-9_.-]',
+  );
+  const client = options.client ?? new FirehoseClient(defaultClientConfig('FIREHOSE', options));
+
+  return {
+    name: `firehose:${deliveryStreamName}`,
+    client,
+    limits: {
+      maxEntriesPerRequest: FIREHOSE_LIMITS.maxEntriesPerRequest,
+      maxBytesPerRequest: FIREHOSE_LIMITS.maxBytesPerRequest,
+      maxBytesPerEntry: FIREHOSE_LIMITS.maxBytesPerEntry,
+    },
+    sizeOf: firehoseEntrySize,
+    invalidReason: firehoseInvalidReason,
+    async send(entries, signal) {
+      const output = await client.send(
+        new PutRecordBatchCommand(putRecordBatchInput(deliveryStreamName, entries)),
+        {
+          abortSignal: signal,
+        },
+      );
+      return putRecordBatchResults(output, entries.length);
+    },
+    classifyError: (error) => classifyAwsError(error),
+    // Firehose has no ordering key: it delivers in its own buffered batches.
+    orderingKeyOf: () => undefined,
+  };
+}

@@ -1,0 +1,41 @@
+/** The destinations: Kinesis Data Streams, Amazon Data Firehose and Amazon SQS. */
+
+export { deduplicationIdFor } from './deduplication-id.js';
+export {
+  DEFAULT_CLIENT_SETTINGS,
+  type DefaultClientOptions,
+  defaultClientConfig,
+  endpointFromEnvironment,
+} from './default-client.js';
+export { DestinationConfigurationError } from './destination-configuration-error.js';
+export {
+  classifyAwsError,
+  FATAL_ERROR_CODES,
+  failedEntryResult,
+  kindOfErrorCode,
+  THROTTLING_ERROR_CODES,
+  TRANSIENT_ERROR_CODES,
+} from './error-classifier.js';
+export {
+  FIREHOSE_LIMITS,
+  type FirehoseDestination,
+  type FirehoseDestinationOptions,
+  type FirehoseEntry,
+  firehoseDestination,
+} from './firehose.js';
+export {
+  KINESIS_LIMITS,
+  type KinesisDestination,
+  type KinesisDestinationOptions,
+  type KinesisEntry,
+  kinesisDestination,
+} from './kinesis.js';
+export { MalformedResponseError } from './malformed-response-error.js';
+export {
+  type MessageAttributeValue,
+  SQS_LIMITS,
+  type SqsDestination,
+  type SqsDestinationOptions,
+  type SqsEntry,
+  sqsDestination,
+} from './sqs.js';

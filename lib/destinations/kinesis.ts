@@ -1,0 +1,186 @@
+/** Kinesis Data Streams as a destination: one `PutRecords` call per batch. */
+import {
+  KinesisClient,
+  PutRecordsCommand,
+  type PutRecordsInput,
+  type PutRecordsOutput,
+} from '@aws-sdk/client-kinesis';
+import type { Destination, EntryResult } from '../core/types.js';
+import { type DefaultClientOptions, defaultClientConfig } from './default-client.js';
+import { DestinationConfigurationError } from './destination-configuration-error.js';
+import { classifyAwsError, failedEntryResult } from './error-classifier.js';
+import { MalformedResponseError } from './malformed-response-error.js';
+import { integerOption } from './option-checks.js';
+import { utf8Length } from './utf8.js';
+
+/** One Kinesis record. */
+export interface KinesisEntry {
+  readonly data: Uint8Array;
+  /** Picks the shard (by MD5); 1 to 256 Unicode characters. Entries with one key stay in order in ordered mode. */
+  readonly partitionKey: string;
+  /** Overrides the partition key's hash: a decimal integer from 0 to 2^128 - 1. */
+  readonly explicitHashKey?: string;
+}
+
+/** Options of {@link kinesisDestination}. Give `streamName`, `streamArn` or both. */
+export interface KinesisDestinationOptions extends DefaultClientOptions {
+  /** The stream's name. */
+  readonly streamName?: string;
+  /** The stream's ARN; AWS recommends it over the name. */
+  readonly streamArn?: string;
+  /** Your own client; when omitted the destination creates one (see {@link DefaultClientOptions}). */
+  readonly client?: KinesisClient;
+  /**
+   * The stream's maximum record size in bytes (data plus partition key): 1 MiB unless
+   * raised with `UpdateMaxRecordSize`, up to 10 MiB.
+   */
+  readonly maxRecordBytes?: number;
+}
+
+/** A Kinesis destination, with the client it sends through. */
+export interface KinesisDestination extends Destination<KinesisEntry> {
+  readonly client: KinesisClient;
+}
+
+const MiB = 1024 * 1024;
+
+/** `PutRecords` limits from the Kinesis API reference (see README.md). */
+export const KINESIS_LIMITS = {
+  maxEntriesPerRequest: 500,
+  maxBytesPerRequest: 10 * MiB,
+  defaultMaxRecordBytes: 1 * MiB,
+  largestMaxRecordBytes: 10 * MiB,
+  maxPartitionKeyCharacters: 256,
+} as const;
+
+const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
+const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[a-zA-Z0-9_.-]{1,128}$/;
+const HASH_KEY = /^(0|[1-9]\d{0,38})$/;
+const MAX_HASH_KEY = 2n ** 128n - 1n;
+
+/** The record's size as Kinesis counts it against the record and request limits: data plus partition key. */
+export function kinesisEntrySize(entry: KinesisEntry): number {
+  return entry.data.byteLength + utf8Length(entry.partitionKey);
+}
+
+/** Why Kinesis would never accept this entry, or `undefined`. */
+export function kinesisInvalidReason(entry: KinesisEntry, maxRecordBytes: number): string | undefined {
+  if (!(entry.data instanceof Uint8Array)) return 'data must be a Uint8Array';
+  if (typeof entry.partitionKey !== 'string') return 'partitionKey must be a string';
+  const keyLength = countCodePoints(entry.partitionKey);
+  if (keyLength < 1 || keyLength > KINESIS_LIMITS.maxPartitionKeyCharacters) {
+    return `partitionKey must have 1 to ${KINESIS_LIMITS.maxPartitionKeyCharacters} characters; it has ${keyLength}`;
+  }
+  const size = kinesisEntrySize(entry);
+  if (size > maxRecordBytes) {
+    return `record is ${size} bytes (data + partition key), over the stream's maximum record size of ${maxRecordBytes} bytes`;
+  }
+  const { explicitHashKey } = entry;
+  if (explicitHashKey !== undefined) {
+    if (
+      typeof explicitHashKey !== 'string' ||
+      !HASH_KEY.test(explicitHashKey) ||
+      BigInt(explicitHashKey) > MAX_HASH_KEY
+    ) {
+      return `explicitHashKey must be a decimal integer from 0 to 2^128 - 1; got ${JSON.stringify(explicitHashKey)}`;
+    }
+  }
+  return undefined;
+}
+
+function countCodePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/** The `PutRecords` input for a batch. */
+export function putRecordsInput(
+  stream: { readonly streamName?: string; readonly streamArn?: string },
+  entries: readonly KinesisEntry[],
+): PutRecordsInput {
+  return {
+    ...(stream.streamName === undefined ? {} : { StreamName: stream.streamName }),
+    ...(stream.streamArn === undefined ? {} : { StreamARN: stream.streamArn }),
+    Records: entries.map((entry) => ({
+      Data: entry.data,
+      PartitionKey: entry.partitionKey,
+      ...(entry.explicitHashKey === undefined ? {} : { ExplicitHashKey: entry.explicitHashKey }),
+    })),
+  };
+}
+
+/**
+ * One result per entry, matched by position as `PutRecords` answers. A record counts as
+ * accepted only with a sequence number and no error code, so a record the response does
+ * not vouch for is never reported done.
+ */
+export function putRecordsResults(output: PutRecordsOutput, entryCount: number): EntryResult[] {
+  const records = output.Records;
+  if (!Array.isArray(records) || records.length !== entryCount) {
+    throw new MalformedResponseError(
+      `PutRecords answered ${Array.isArray(records) ? records.length : 'no'} records for ${entryCount} sent`,
+    );
+  }
+  return records.map((record): EntryResult => {
+    if (record.ErrorCode) return failedEntryResult(record.ErrorCode, record.ErrorMessage);
+    if (record.SequenceNumber) return { status: 'accepted' };
+    return {
+      status: 'retryable',
+      code: 'MalformedResponse',
+      message: 'record has neither SequenceNumber nor ErrorCode',
+    };
+  });
+}
+
+/** A Kinesis Data Streams destination (`PutRecords`); checks its options at creation. */
+export function kinesisDestination(options: KinesisDestinationOptions): KinesisDestination {
+  const { streamName, streamArn } = options;
+  if (streamName === undefined && streamArn === undefined) {
+    throw new DestinationConfigurationError(
+      'streamName',
+      'Set streamName or streamArn of the Kinesis stream',
+    );
+  }
+  if (streamName !== undefined && (typeof streamName !== 'string' || !STREAM_NAME.test(streamName))) {
+    throw new DestinationConfigurationError(
+      'streamName',
+      `streamName must be 1 to 128 of [a-zA-Z0-9_.-]; got ${JSON.stringify(streamName)}`,
+    );
+  }
+  if (streamArn !== undefined && (typeof streamArn !== 'string' || !STREAM_ARN.test(streamArn))) {
+    throw new DestinationConfigurationError(
+      'streamArn',
+      `streamArn must look like arn:aws:kinesis:<region>:<account>:stream/<name>; got ${JSON.stringify(streamArn)}`,
+    );
+  }
+  const maxRecordBytes = integerOption(
+    'maxRecordBytes',
+    options.maxRecordBytes,
+    KINESIS_LIMITS.defaultMaxRecordBytes,
+    KINESIS_LIMITS.defaultMaxRecordBytes,
+    KINESIS_LIMITS.largestMaxRecordBytes,
+  );
+  const client = options.client ?? new KinesisClient(defaultClientConfig('KINESIS', options));
+  const stream = { streamName, streamArn };
+
+  return {
+    name: `kinesis:${streamName ?? streamArn}`,
+    client,
+    limits: {
+      maxEntriesPerRequest: KINESIS_LIMITS.maxEntriesPerRequest,
+      maxBytesPerRequest: KINESIS_LIMITS.maxBytesPerRequest,
+      maxBytesPerEntry: maxRecordBytes,
+    },
+    sizeOf: kinesisEntrySize,
+    invalidReason: (entry) => kinesisInvalidReason(entry, maxRecordBytes),
+    async send(entries, signal) {
+      const output = await client.send(new PutRecordsCommand(putRecordsInput(stream, entries)), {
+        abortSignal: signal,
+      });
+      return putRecordsResults(output, entries.length);
+    },
+    classifyError: (error) => classifyAwsError(error),
+    orderingKeyOf: (entry) => entry.partitionKey,
+  };
+}
