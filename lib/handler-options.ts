@@ -1,0 +1,177 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { SinkOptions } from './core/options.js';
+import type { Destination } from './core/types.js';
+import type { SqsEntry } from './destinations/sqs.js';
+import { HandlerConfigurationError } from './handler-configuration-error.js';
+import { PoisonPolicy } from './poison.js';
+import { SourceKind, type SourceRecord } from './sources/source-event.js';
+
+/** What `convert` may return: one entry, several, or nothing (`undefined` or `[]`: the record is filtered out). */
+export type Conversion<Entry> = Entry | readonly Entry[] | undefined;
+
+/** Options of {@link createSinkHandler}. Every option but `destination` and `convert` has a default. */
+export interface SinkHandlerOptions<Rec extends SourceRecord, Entry> extends Omit<SinkOptions, 'random'> {
+  /** Where the entries go, e.g. `kinesisDestination({ streamName })`. */
+  readonly destination: Destination<Entry>;
+  /**
+   * Turns one source record into destination entries. A throw (or rejection) fails that
+   * record alone; the reason is logged, the payload is not.
+   */
+  readonly convert: (record: Rec) => Conversion<Entry> | Promise<Conversion<Entry>>;
+  /** When set, an event from the other source is refused with a {@link MalformedEventError}. */
+  readonly source?: SourceKind;
+  /**
+   * Entries with the same destination key never overtake each other. Default: on for an
+   * SQS FIFO batch (recognised from its records), off otherwise.
+   */
+  readonly ordered?: boolean;
+  /** Throw when every record failed for a reason a retry may fix, so that the event source backs off. Default true. */
+  readonly throwOnFullBatchFailure?: boolean;
+  /** What to do with a record no retry can fix. Default `retry`. */
+  readonly poisonPolicy?: PoisonPolicy;
+  /** Where `dead-letter` sends poison records with their reason: an SQS queue, e.g. `sqsDestination({ queueUrl })`. */
+  readonly deadLetterDestination?: Destination<SqsEntry> & { readonly fifo?: boolean };
+  /**
+   * Time kept back from the Lambda's remaining time, in ms, so that the handler answers
+   * before Lambda's timeout. Capped at a quarter of the remaining time. Default 1,000.
+   */
+  readonly safetyMarginMs?: number;
+  /**
+   * middy's last resort, in ms before Lambda's timeout: should the handler still be
+   * running then, every record is reported failed. Default 10.
+   */
+  readonly timeoutEarlyInMillis?: number;
+  /** Put payloads of failed records in the logs. Default false: payloads are never logged. */
+  readonly logPayloads?: boolean;
+  /** Powertools Logger for the summary line. Default: a new Logger (`POWERTOOLS_SERVICE_NAME`). */
+  readonly logger?: Logger;
+  /** Powertools Metrics for the EMF metrics. Default: a new Metrics (`POWERTOOLS_METRICS_NAMESPACE`, else `LambdaAsyncSink`). */
+  readonly metrics?: Metrics;
+}
+
+/** The handler's own defaults, as data. The sink's are in `SINK_DEFAULTS`. */
+export const HANDLER_DEFAULTS = {
+  throwOnFullBatchFailure: true,
+  poisonPolicy: PoisonPolicy.Retry,
+  safetyMarginMs: 1_000,
+  timeoutEarlyInMillis: 10,
+  logPayloads: false,
+  metricsNamespace: 'LambdaAsyncSink',
+} as const;
+
+/** Handler options with defaults filled in; `ordered` stays optional because its default depends on the batch. */
+export interface ResolvedHandlerOptions {
+  readonly source: SourceKind | undefined;
+  readonly ordered: boolean | undefined;
+  readonly throwOnFullBatchFailure: boolean;
+  readonly poisonPolicy: PoisonPolicy;
+  readonly safetyMarginMs: number;
+  readonly timeoutEarlyInMillis: number;
+  readonly logPayloads: boolean;
+}
+
+function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
+  const resolved = value ?? fallback;
+  if (typeof resolved !== 'boolean') {
+    throw new HandlerConfigurationError(name, `${name} must be true or false; got ${String(value)}`);
+  }
+  return resolved;
+}
+
+function millisecondsOption(name: string, value: unknown, fallback: number, max: number): number {
+  const resolved = value ?? fallback;
+  if (typeof resolved !== 'number' || !Number.isInteger(resolved) || resolved < 0 || resolved > max) {
+    throw new HandlerConfigurationError(
+      name,
+      `${name} must be an integer from 0 to ${max} (ms); got ${String(value)}`,
+    );
+  }
+  return resolved;
+}
+
+function isDestination(value: unknown): value is Destination<unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<Destination<unknown>>;
+  return (
+    typeof candidate.send === 'function' &&
+    typeof candidate.sizeOf === 'function' &&
+    typeof candidate.invalidReason === 'function' &&
+    typeof candidate.classifyError === 'function' &&
+    typeof candidate.limits === 'object'
+  );
+}
+
+/** Checks the handler's own options once, at creation, with messages that say what to set. */
+export function resolveHandlerOptions<Rec extends SourceRecord, Entry>(
+  options: SinkHandlerOptions<Rec, Entry>,
+): ResolvedHandlerOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new HandlerConfigurationError(
+      'options',
+      'createSinkHandler needs an options object with destination and convert',
+    );
+  }
+  if (!isDestination(options.destination)) {
+    throw new HandlerConfigurationError(
+      'destination',
+      'destination must be a Destination, e.g. kinesisDestination({ streamName }), firehoseDestination({ deliveryStreamName }) or sqsDestination({ queueUrl })',
+    );
+  }
+  if (typeof options.convert !== 'function') {
+    throw new HandlerConfigurationError(
+      'convert',
+      'convert must be a function from a source record to entries',
+    );
+  }
+  const sources = Object.values(SourceKind) as string[];
+  if (options.source !== undefined && !sources.includes(options.source)) {
+    throw new HandlerConfigurationError(
+      'source',
+      `source must be one of ${sources.join(', ')}; got ${String(options.source)}`,
+    );
+  }
+  const policies = Object.values(PoisonPolicy) as string[];
+  const poisonPolicy = options.poisonPolicy ?? HANDLER_DEFAULTS.poisonPolicy;
+  if (!policies.includes(poisonPolicy)) {
+    throw new HandlerConfigurationError(
+      'poisonPolicy',
+      `poisonPolicy must be one of ${policies.join(', ')}; got ${String(options.poisonPolicy)}`,
+    );
+  }
+  if (poisonPolicy === PoisonPolicy.DeadLetter && !isDestination(options.deadLetterDestination)) {
+    throw new HandlerConfigurationError(
+      'deadLetterDestination',
+      "poisonPolicy 'dead-letter' needs deadLetterDestination, e.g. sqsDestination({ queueUrl: deadLetterQueueUrl })",
+    );
+  }
+  if (poisonPolicy !== PoisonPolicy.DeadLetter && options.deadLetterDestination !== undefined) {
+    throw new HandlerConfigurationError(
+      'deadLetterDestination',
+      `deadLetterDestination is only used with poisonPolicy 'dead-letter' (it is '${poisonPolicy}'); remove one of them`,
+    );
+  }
+  return {
+    source: options.source,
+    ordered: options.ordered === undefined ? undefined : booleanOption('ordered', options.ordered, false),
+    throwOnFullBatchFailure: booleanOption(
+      'throwOnFullBatchFailure',
+      options.throwOnFullBatchFailure,
+      HANDLER_DEFAULTS.throwOnFullBatchFailure,
+    ),
+    poisonPolicy: poisonPolicy as PoisonPolicy,
+    safetyMarginMs: millisecondsOption(
+      'safetyMarginMs',
+      options.safetyMarginMs,
+      HANDLER_DEFAULTS.safetyMarginMs,
+      60_000,
+    ),
+    timeoutEarlyInMillis: millisecondsOption(
+      'timeoutEarlyInMillis',
+      options.timeoutEarlyInMillis,
+      HANDLER_DEFAULTS.timeoutEarlyInMillis,
+      60_000,
+    ),
+    logPayloads: booleanOption('logPayloads', options.logPayloads, HANDLER_DEFAULTS.logPayloads),
+  };
+}

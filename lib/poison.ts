@@ -1,0 +1,101 @@
+import { FailureCode, type RecordFailure } from './core/types.js';
+import { deduplicationIdFor } from './destinations/deduplication-id.js';
+import type { SqsEntry } from './destinations/sqs.js';
+import type { SourceRecordInfo } from './sources/source-event.js';
+
+/** What the handler does with a poison record: one that failed for a reason no retry can fix. */
+export const PoisonPolicy = {
+  /** Report it failed; the queue's redrive policy or the stream's on-failure destination takes it in the end. */
+  Retry: 'retry',
+  /** Send the record and its reason to the dead-letter destination, then count it done. */
+  DeadLetter: 'dead-letter',
+  /** Log it (without the payload) and count it done. */
+  Drop: 'drop',
+} as const;
+export type PoisonPolicy = (typeof PoisonPolicy)[keyof typeof PoisonPolicy];
+
+/** Failure codes the handler itself gives, beside the core's `FailureCode`. */
+export const HandlerFailureCode = {
+  /** The user's `convert` threw. */
+  ConvertFailed: 'ConvertFailed',
+} as const;
+
+// Failures a later invocation may not meet: the deadline, throttling that outlasted the
+// retries, a fatal error that stopped all sending (access, missing stream), a predecessor.
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  FailureCode.RetriesExhausted,
+  FailureCode.DeadlineReached,
+  FailureCode.SendingStopped,
+  FailureCode.PredecessorFailed,
+]);
+
+/**
+ * True when no retry can fix the failure: `convert` threw, an entry no request could
+ * accept, or the destination refused one entry for good (e.g. SQS `SenderFault`).
+ * `stoppedBy` is the code of the fatal error that stopped all sending, if any: the
+ * records it failed are not poison, they wait for the configuration to be fixed.
+ */
+export function isPoisonFailure(failure: RecordFailure, stoppedBy: string | undefined): boolean {
+  if (failure.code === HandlerFailureCode.ConvertFailed || failure.code === FailureCode.InvalidEntry)
+    return true;
+  if (TRANSIENT_CODES.has(failure.code)) return false;
+  if (failure.code === stoppedBy || failure.reason.startsWith('sending stopped')) return false;
+  return true;
+}
+
+/** The code of the fatal error in `SinkStats.fatalError` (`<code>: <message>`), if any. */
+export function fatalErrorCode(fatalError: string | undefined): string | undefined {
+  if (fatalError === undefined) return undefined;
+  const colon = fatalError.indexOf(': ');
+  return colon < 0 ? fatalError : fatalError.slice(0, colon);
+}
+
+/** What a dead-letter message carries in its body, as JSON. */
+export interface DeadLetter {
+  /** Why the record was taken for poison. */
+  readonly failure: RecordFailure;
+  /** `aws:sqs` or `aws:kinesis`. */
+  readonly eventSource: string;
+  readonly eventSourceARN: string | undefined;
+  /** The record's `itemIdentifier`: its message id or sequence number. */
+  readonly recordId: string;
+  readonly failedAt: string;
+  /** The record exactly as Lambda delivered it. */
+  readonly record: unknown;
+}
+
+/** The SQS message that carries a poison record and its reason to the dead-letter queue. */
+export function deadLetterEntry(
+  info: SourceRecordInfo,
+  failure: RecordFailure,
+  fifo: boolean,
+  now: Date = new Date(),
+): SqsEntry {
+  const record = info.record as { eventSource: string; eventSourceARN?: string };
+  const letter: DeadLetter = {
+    failure: { code: failure.code, reason: failure.reason },
+    eventSource: record.eventSource,
+    eventSourceARN: record.eventSourceARN,
+    recordId: info.id,
+    failedAt: now.toISOString(),
+    record: info.record,
+  };
+  return {
+    body: JSON.stringify(letter),
+    messageAttributes: {
+      failureCode: { DataType: 'String', StringValue: failure.code },
+      eventSource: { DataType: 'String', StringValue: record.eventSource },
+    },
+    // A FIFO dead-letter queue keeps each source group together, and drops a redelivered copy.
+    ...(fifo
+      ? { messageGroupId: deadLetterGroupId(info), messageDeduplicationId: deduplicationIdFor(info.id, 0) }
+      : {}),
+  };
+}
+
+function deadLetterGroupId(info: SourceRecordInfo): string {
+  const partitionKey = (info.record as { kinesis?: { partitionKey?: unknown } }).kinesis?.partitionKey;
+  const group =
+    info.group ?? (typeof partitionKey === 'string' && partitionKey !== '' ? partitionKey : info.id);
+  return /^[!-~]{1,128}$/.test(group) ? group : deduplicationIdFor(group, 0);
+}
