@@ -112,6 +112,11 @@ class SinkRun<Entry> {
       while (this.unsettled > 0 && !this.stopped) {
         this.dispatch();
         if (this.unsettled === 0 || this.stopped) break;
+        if (this.inFlight.size === 0 && this.queue.length === 0) {
+          // Unreachable by design; if it ever happens, report rather than count anything done.
+          this.stop({ code: 'InternalError', reason: 'the sink lost track of an entry; reported for retry' });
+          break;
+        }
         await this.nextEvent();
       }
     } finally {
@@ -355,9 +360,6 @@ class SinkRun<Entry> {
         timer = setTimeout(() => this.signal(), LIMITED_POLL_MS);
       } else if (readyAt !== undefined && canStart && !this.limited) {
         timer = setTimeout(() => this.signal(), Math.max(1, readyAt - Date.now()));
-      } else if (this.inFlight.size === 0 && this.queue.length === 0) {
-        // Nothing can happen any more; every record must have been settled.
-        this.signal();
       }
     });
   }
