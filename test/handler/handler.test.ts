@@ -326,7 +326,7 @@ describe('deadline', () => {
 
     const response = await handler(sqsStandard.event(records) as never, lambdaContext(200));
 
-    expect(failedIds(response)).toEqual([records[0].messageId]);
+    expect(failedIds(response)).toEqual([sqsStandard.idOf(records[0])]);
     expect(output.json().some((line) => String(line.message).includes('ran into the timeout'))).toBe(true);
   });
 });
@@ -349,7 +349,9 @@ describe('whole batch failed', () => {
 
     await expect(invocation).rejects.toThrow(FullBatchFailureError);
     await expect(invocation).rejects.toMatchObject({
-      batchResponse: { batchItemFailures: batch.map((record) => ({ itemIdentifier: record.messageId })) },
+      batchResponse: {
+        batchItemFailures: batch.map((record) => ({ itemIdentifier: sqsStandard.idOf(record) })),
+      },
       failedByReason: { RetriesExhausted: 2 },
     });
     expect(output.summaries()).toHaveLength(1);
@@ -364,7 +366,7 @@ describe('whole batch failed', () => {
       lambdaContext(),
     );
 
-    expect(failedIds(response)).toEqual(batch.map((record) => record.messageId));
+    expect(failedIds(response)).toEqual(batch.map(sqsStandard.idOf));
   });
 
   it('does not throw when some record is done', async () => {
@@ -379,7 +381,7 @@ describe('whole batch failed', () => {
       lambdaContext(),
     );
 
-    expect(failedIds(response)).toEqual([batch[0].messageId]);
+    expect(failedIds(response)).toEqual([sqsStandard.idOf(batch[0])]);
   });
 
   it('does not throw when the failures are poison records: backing off cannot fix them', async () => {
@@ -394,7 +396,7 @@ describe('whole batch failed', () => {
       lambdaContext(),
     );
 
-    expect(failedIds(response)).toEqual(batch.map((record) => record.messageId));
+    expect(failedIds(response)).toEqual(batch.map(sqsStandard.idOf));
   });
 });
 

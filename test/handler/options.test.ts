@@ -1,0 +1,68 @@
+import type { SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { SinkConfigurationError } from '../../lib/core/errors.js';
+import { createSinkHandler } from '../../lib/handler.js';
+import { HandlerConfigurationError } from '../../lib/handler-configuration-error.js';
+import type { SinkHandlerOptions } from '../../lib/handler-options.js';
+import { FakeDestination, type FakeEntry } from './fake-destination.js';
+
+const valid: SinkHandlerOptions<SQSRecord, FakeEntry> = {
+  destination: new FakeDestination(),
+  convert: (record) => ({ value: record.body }),
+};
+
+describe('createSinkHandler options', () => {
+  it.each([
+    ['a missing destination', { destination: undefined }, 'destination', /destination must be a Destination/],
+    ['a convert that is not a function', { convert: 'body' }, 'convert', /convert must be a function/],
+    [
+      'an unknown poison policy',
+      { poisonPolicy: 'ignore' },
+      'poisonPolicy',
+      /retry, dead-letter, drop; got ignore/,
+    ],
+    [
+      'dead-letter without a destination',
+      { poisonPolicy: 'dead-letter' },
+      'deadLetterDestination',
+      /needs deadLetterDestination/,
+    ],
+    [
+      'a dead-letter destination without the policy',
+      { deadLetterDestination: new FakeDestination() },
+      'deadLetterDestination',
+      /only used with poisonPolicy 'dead-letter'/,
+    ],
+    ['an unknown source', { source: 'dynamodb' }, 'source', /source must be one of sqs, kinesis/],
+    [
+      'a non-boolean flag',
+      { throwOnFullBatchFailure: 'yes' },
+      'throwOnFullBatchFailure',
+      /must be true or false/,
+    ],
+    ['a negative margin', { safetyMarginMs: -1 }, 'safetyMarginMs', /integer from 0 to 60000/],
+  ])('refuse %s at creation, naming the option', (_name, override, option, message) => {
+    const create = () =>
+      createSinkHandler({ ...valid, ...(override as object) } as SinkHandlerOptions<SQSRecord, FakeEntry>);
+
+    expect(create).toThrow(HandlerConfigurationError);
+    expect(create).toThrow(message);
+    try {
+      create();
+    } catch (error) {
+      expect((error as HandlerConfigurationError).option).toBe(option);
+    }
+  });
+
+  it('refuses a sink option out of range at creation', () => {
+    expect(() => createSinkHandler({ ...valid, maxInFlightRequests: 0 })).toThrow(SinkConfigurationError);
+    expect(() => createSinkHandler({ ...valid, maxAttempts: 1.5 })).toThrow(/maxAttempts must be an integer/);
+  });
+
+  it('returns a middy handler', () => {
+    const handler = createSinkHandler(valid);
+
+    expect(typeof handler).toBe('function');
+    expect(typeof handler.use).toBe('function');
+  });
+});
