@@ -1,0 +1,234 @@
+/**
+ * Configuration of the ready-made functions, read from environment variables once, at
+ * cold start: a missing or invalid variable throws a {@link ConfigurationError} that
+ * names it and says what to set, so the function fails to initialise instead of
+ * failing records.
+ */
+import { SINK_DEFAULTS, SINK_OPTION_RANGES } from '../lib/core/options.js';
+import { type SqsDestination, sqsDestination } from '../lib/destinations/sqs.js';
+import { HANDLER_DEFAULTS } from '../lib/handler-options.js';
+import { PoisonPolicy } from '../lib/poison.js';
+
+/** Thrown at cold start when an environment variable is missing or invalid. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+
+  constructor(
+    /** The environment variable at fault. */
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The environment as the functions read it. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** The names of the variables every ready-made function reads. */
+export const TUNING_VARIABLES = {
+  maxInFlightRequests: 'MAX_IN_FLIGHT_REQUESTS',
+  maxAttempts: 'MAX_ATTEMPTS',
+  requestTimeoutMs: 'REQUEST_TIMEOUT_MS',
+  poisonPolicy: 'POISON_POLICY',
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
+  throwOnFullBatchFailure: 'THROW_ON_FULL_BATCH_FAILURE',
+  ordered: 'ORDERED',
+  logPayloads: 'LOG_PAYLOADS',
+} as const;
+
+function variableValue(env: Environment, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** A variable that must be set. `example` shows what a valid value looks like. */
+export function requiredString(env: Environment, name: string, example: string): string {
+  const value = variableValue(env, name);
+  if (value === undefined) {
+    throw new ConfigurationError(name, `Environment variable ${name} is missing: set it to ${example}`);
+  }
+  return value;
+}
+
+/** An optional variable, or `undefined`. */
+export function optionalString(env: Environment, name: string): string | undefined {
+  return variableValue(env, name);
+}
+
+/** An integer variable in [min, max], or `fallback` when unset. */
+export function integerVariable(
+  env: Environment,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number;
+export function integerVariable(
+  env: Environment,
+  name: string,
+  fallback: undefined,
+  min: number,
+  max: number,
+): number | undefined;
+export function integerVariable(
+  env: Environment,
+  name: string,
+  fallback: number | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  const value = variableValue(env, name);
+  if (value === undefined) return fallback;
+  const parsed = /^[+]?\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    throw new ConfigurationError(
+      name,
+      `Environment variable ${name} must be an integer from ${min} to ${max}; got ${JSON.stringify(value)}`,
+    );
+  }
+  return parsed;
+}
+
+/** A `true` / `false` variable (any case), or `fallback` when unset. */
+export function booleanVariable(env: Environment, name: string, fallback: boolean): boolean;
+export function booleanVariable(env: Environment, name: string, fallback: undefined): boolean | undefined;
+export function booleanVariable(
+  env: Environment,
+  name: string,
+  fallback: boolean | undefined,
+): boolean | undefined {
+  const value = variableValue(env, name);
+  if (value === undefined) return fallback;
+  const lower = value.toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  throw new ConfigurationError(
+    name,
+    `Environment variable ${name} must be true or false; got ${JSON.stringify(value)}`,
+  );
+}
+
+/** One of `values`, or `fallback` when unset. */
+export function choiceVariable<T extends string>(
+  env: Environment,
+  name: string,
+  values: readonly T[],
+  fallback: T,
+): T {
+  const value = variableValue(env, name);
+  if (value === undefined) return fallback;
+  if (!(values as readonly string[]).includes(value)) {
+    throw new ConfigurationError(
+      name,
+      `Environment variable ${name} must be one of ${values.join(', ')}; got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as T;
+}
+
+/**
+ * Runs `create` (a destination factory) and rethrows its configuration error as one
+ * naming `variable`, so that the message says which variable to fix.
+ */
+export function fromVariable<T>(variable: string, create: () => T): T {
+  try {
+    return create();
+  } catch (error) {
+    if (error instanceof ConfigurationError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    const option = (error as { option?: unknown }).option;
+    // A missing region is the one destination error that no variable of ours can fix.
+    const culprit = option === 'region' ? 'AWS_REGION' : variable;
+    throw new ConfigurationError(culprit, `Environment variable ${culprit} is invalid: ${message}`);
+  }
+}
+
+/** The tuning every ready-made function reads, with the defaults filled in. */
+export interface SinkTuning {
+  readonly maxInFlightRequests: number;
+  readonly maxAttempts: number;
+  readonly requestTimeoutMs: number;
+  readonly poisonPolicy: PoisonPolicy;
+  readonly deadLetterQueueUrl: string | undefined;
+  readonly throwOnFullBatchFailure: boolean;
+  /** `undefined` when unset: then ordered mode is on for an SQS FIFO source only. */
+  readonly ordered: boolean | undefined;
+  readonly logPayloads: boolean;
+}
+
+/** Reads the tuning variables: MAX_IN_FLIGHT_REQUESTS, MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, POISON_POLICY, DEAD_LETTER_QUEUE_URL, THROW_ON_FULL_BATCH_FAILURE, ORDERED, LOG_PAYLOADS. */
+export function readTuning(env: Environment): SinkTuning {
+  const v = TUNING_VARIABLES;
+  const inFlight = SINK_OPTION_RANGES.maxInFlightRequests;
+  const attempts = SINK_OPTION_RANGES.maxAttempts;
+  const timeout = SINK_OPTION_RANGES.requestTimeoutMs;
+  const poisonPolicy = choiceVariable(
+    env,
+    v.poisonPolicy,
+    Object.values(PoisonPolicy) as PoisonPolicy[],
+    HANDLER_DEFAULTS.poisonPolicy,
+  );
+  const deadLetterQueueUrl = optionalString(env, v.deadLetterQueueUrl);
+  if (poisonPolicy === PoisonPolicy.DeadLetter && deadLetterQueueUrl === undefined) {
+    throw new ConfigurationError(
+      v.deadLetterQueueUrl,
+      `Environment variable ${v.deadLetterQueueUrl} is missing: ${v.poisonPolicy}=dead-letter needs the URL of the dead-letter queue, e.g. https://sqs.us-east-1.amazonaws.com/123456789012/poison`,
+    );
+  }
+  return {
+    maxInFlightRequests: integerVariable(
+      env,
+      v.maxInFlightRequests,
+      SINK_DEFAULTS.maxInFlightRequests,
+      inFlight.min,
+      inFlight.max,
+    ),
+    maxAttempts: integerVariable(env, v.maxAttempts, SINK_DEFAULTS.maxAttempts, attempts.min, attempts.max),
+    requestTimeoutMs: integerVariable(
+      env,
+      v.requestTimeoutMs,
+      SINK_DEFAULTS.requestTimeoutMs,
+      timeout.min,
+      timeout.max,
+    ),
+    poisonPolicy,
+    deadLetterQueueUrl: poisonPolicy === PoisonPolicy.DeadLetter ? deadLetterQueueUrl : undefined,
+    throwOnFullBatchFailure: booleanVariable(
+      env,
+      v.throwOnFullBatchFailure,
+      HANDLER_DEFAULTS.throwOnFullBatchFailure,
+    ),
+    ordered: booleanVariable(env, v.ordered, undefined),
+    logPayloads: booleanVariable(env, v.logPayloads, HANDLER_DEFAULTS.logPayloads),
+  };
+}
+
+/** The handler options the tuning stands for, the dead-letter destination included. */
+export function tuningOptions(tuning: SinkTuning): {
+  maxInFlightRequests: number;
+  maxAttempts: number;
+  requestTimeoutMs: number;
+  poisonPolicy: PoisonPolicy;
+  deadLetterDestination?: SqsDestination;
+  throwOnFullBatchFailure: boolean;
+  ordered?: boolean;
+  logPayloads: boolean;
+} {
+  const { deadLetterQueueUrl, ordered, ...rest } = tuning;
+  const client = {
+    maxInFlightRequests: tuning.maxInFlightRequests,
+    requestTimeoutMs: tuning.requestTimeoutMs,
+  };
+  return {
+    ...rest,
+    ...(ordered === undefined ? {} : { ordered }),
+    ...(deadLetterQueueUrl === undefined
+      ? {}
+      : {
+          deadLetterDestination: fromVariable(TUNING_VARIABLES.deadLetterQueueUrl, () =>
+            sqsDestination({ queueUrl: deadLetterQueueUrl, ...client }),
+          ),
+        }),
+  };
+}

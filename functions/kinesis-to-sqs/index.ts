@@ -1,0 +1,28 @@
+/**
+ * Ready-made function: a Kinesis data stream to an SQS queue, standard or FIFO.
+ * QUEUE_URL (required), and the tuning variables of functions/config.ts.
+ */
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { type SqsEntry, sqsDestination } from '../../lib/destinations/sqs.js';
+import { createSinkHandler } from '../../lib/handler.js';
+import { fromVariable, readTuning, requiredString, tuningOptions } from '../config.js';
+import { kinesisToSqs } from './convert.js';
+
+const env = process.env;
+const tuning = readTuning(env);
+const queueUrl = requiredString(env, 'QUEUE_URL', 'the URL of the destination SQS queue');
+const destination = fromVariable('QUEUE_URL', () =>
+  sqsDestination({
+    queueUrl,
+    maxInFlightRequests: tuning.maxInFlightRequests,
+    requestTimeoutMs: tuning.requestTimeoutMs,
+  }),
+);
+
+/** The Lambda handler. */
+export const handler = createSinkHandler<KinesisStreamRecord, SqsEntry>({
+  destination,
+  convert: kinesisToSqs(destination.fifo),
+  source: 'kinesis',
+  ...tuningOptions(tuning),
+});

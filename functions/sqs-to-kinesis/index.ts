@@ -1,0 +1,29 @@
+/**
+ * Ready-made function: SQS (standard or FIFO) to a Kinesis data stream.
+ * STREAM_NAME (required; a name or a stream ARN), PARTITION_KEY_FIELD (optional), and
+ * the tuning variables of functions/config.ts.
+ */
+import type { SQSRecord } from 'aws-lambda';
+import { type KinesisEntry, kinesisDestination } from '../../lib/destinations/kinesis.js';
+import { createSinkHandler } from '../../lib/handler.js';
+import { fromVariable, optionalString, readTuning, requiredString, tuningOptions } from '../config.js';
+import { sqsToKinesis } from './convert.js';
+
+const env = process.env;
+const tuning = readTuning(env);
+const stream = requiredString(env, 'STREAM_NAME', 'the name of the destination Kinesis data stream');
+const destination = fromVariable('STREAM_NAME', () =>
+  kinesisDestination({
+    ...(stream.startsWith('arn:') ? { streamArn: stream } : { streamName: stream }),
+    maxInFlightRequests: tuning.maxInFlightRequests,
+    requestTimeoutMs: tuning.requestTimeoutMs,
+  }),
+);
+
+/** The Lambda handler. */
+export const handler = createSinkHandler<SQSRecord, KinesisEntry>({
+  destination,
+  convert: sqsToKinesis(optionalString(env, 'PARTITION_KEY_FIELD')),
+  source: 'sqs',
+  ...tuningOptions(tuning),
+});
