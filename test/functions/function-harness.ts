@@ -1,0 +1,68 @@
+/**
+ * Imports a ready-made function as Lambda does: a fresh module instance, read after the
+ * environment is set, so that its cold-start configuration sees the test's variables.
+ */
+import { vi } from 'vitest';
+
+/** The handler a ready-made function exports, called as Lambda calls it. */
+export type FunctionHandler = (
+  event: unknown,
+  context: unknown,
+) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+
+const IMPORTERS = {
+  'sqs-to-kinesis': () => import('../../functions/sqs-to-kinesis/index.js'),
+  'sqs-to-firehose': () => import('../../functions/sqs-to-firehose/index.js'),
+  'kinesis-to-sqs': () => import('../../functions/kinesis-to-sqs/index.js'),
+  'kinesis-to-firehose': () => import('../../functions/kinesis-to-firehose/index.js'),
+} as const;
+
+export type FunctionName = keyof typeof IMPORTERS;
+
+/** What every function needs to reach the local services: a region and dummy credentials. */
+export const LOCAL_ENVIRONMENT = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  POWERTOOLS_SERVICE_NAME: 'function-test',
+  POWERTOOLS_METRICS_NAMESPACE: 'LambdaAsyncSinkTest',
+} as const;
+
+/** The variables of the functions; each test sets the ones it needs, and the rest are cleared. */
+const FUNCTION_VARIABLES = [
+  'STREAM_NAME',
+  'PARTITION_KEY_FIELD',
+  'DELIVERY_STREAM_NAME',
+  'APPEND_NEWLINE',
+  'QUEUE_URL',
+  'MAX_IN_FLIGHT_REQUESTS',
+  'MAX_ATTEMPTS',
+  'REQUEST_TIMEOUT_MS',
+  'POISON_POLICY',
+  'DEAD_LETTER_QUEUE_URL',
+  'THROW_ON_FULL_BATCH_FAILURE',
+  'ORDERED',
+  'LOG_PAYLOADS',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_KINESIS',
+  'AWS_ENDPOINT_URL_FIREHOSE',
+  'AWS_ENDPOINT_URL_SQS',
+] as const;
+
+/** Sets the environment (restored by `vi.unstubAllEnvs()`) and imports the function's module afresh. */
+export async function importFunction(
+  name: FunctionName,
+  env: Record<string, string>,
+): Promise<FunctionHandler> {
+  for (const variable of FUNCTION_VARIABLES) vi.stubEnv(variable, undefined);
+  for (const [variable, value] of Object.entries({ ...LOCAL_ENVIRONMENT, ...env }))
+    vi.stubEnv(variable, value);
+  vi.resetModules();
+  const module = await IMPORTERS[name]();
+  return module.handler as unknown as FunctionHandler;
+}
+
+/** The ids a response reports failed, sorted. */
+export function reportedIds(response: { batchItemFailures: { itemIdentifier: string }[] }): string[] {
+  return response.batchItemFailures.map((failure) => failure.itemIdentifier).sort();
+}
