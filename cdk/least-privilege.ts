@@ -1,0 +1,64 @@
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { DestinationKind, SourceKind } from './endpoints.js';
+
+/**
+ * The IAM actions the constructs grant, as data. Each list is what the caller really
+ * calls, nothing more: CDK's `grantWrite`/`grantConsumeMessages` helpers add actions
+ * the function never uses, so they are not used here.
+ */
+export const IAM_ACTIONS = {
+  /** What Lambda's event source mapping calls on the source, with the function's role. */
+  sourceRead: {
+    sqs: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+    kinesis: [
+      'kinesis:DescribeStream',
+      'kinesis:DescribeStreamSummary',
+      'kinesis:GetRecords',
+      'kinesis:GetShardIterator',
+      'kinesis:ListShards',
+    ],
+  },
+  /** The one write call the function makes (SendMessageBatch is authorized by sqs:SendMessage). */
+  destinationWrite: {
+    kinesis: ['kinesis:PutRecords'],
+    firehose: ['firehose:PutRecordBatch'],
+    sqs: ['sqs:SendMessage'],
+  },
+  /** What the event source mapping needs on the source's customer managed key. */
+  sourceKey: ['kms:Decrypt'],
+  /** What a producer to each destination needs on the destination's customer managed key. */
+  destinationKey: {
+    kinesis: ['kms:GenerateDataKey'],
+    // Firehose encrypts with its own grant on the key: a producer needs no KMS permission.
+    firehose: [],
+    sqs: ['kms:GenerateDataKey', 'kms:Decrypt'],
+  },
+  /** Lambda writing the function's own logs into its log group. */
+  logs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+} as const satisfies {
+  sourceRead: Record<SourceKind, readonly string[]>;
+  destinationWrite: Record<DestinationKind, readonly string[]>;
+  sourceKey: readonly string[];
+  destinationKey: Record<DestinationKind, readonly string[]>;
+  logs: readonly string[];
+};
+
+/** Grants exactly these actions on exactly these resources, in the grantee's own policy. */
+export function grantExactly(grantee: IGrantable, actions: readonly string[], resourceArns: string[]): Grant {
+  return Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns });
+}
+
+/** Grants these actions on the key, when there is a customer managed key to grant on. */
+export function grantOnKey(grantee: IGrantable, key: IKey | undefined, actions: readonly string[]): void {
+  key?.grant(grantee, ...actions);
+}
+
+/** Grants sending to a queue: sqs:SendMessage and, for a customer managed key, what an SQS producer needs. */
+export function grantSendToQueue(
+  grantee: IGrantable,
+  queue: { readonly queueArn: string; readonly encryptionMasterKey?: IKey },
+): Grant {
+  grantOnKey(grantee, queue.encryptionMasterKey, IAM_ACTIONS.destinationKey.sqs);
+  return grantExactly(grantee, IAM_ACTIONS.destinationWrite.sqs, [queue.queueArn]);
+}

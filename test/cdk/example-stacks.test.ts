@@ -1,0 +1,166 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  EXAMPLE_PIPELINES,
+  ExamplePipelineStack,
+  exampleStackName,
+  parseExamplePipeline,
+} from '../../cdk/examples/example-pipeline-stack.js';
+import { DELIVERY_PREFIXES } from '../../cdk/examples/s3-delivery-stream.js';
+import { allPolicyStatements, literalParts } from './cdk-test-support.js';
+
+interface Violation {
+  readonly ruleName: string;
+  readonly violatingConstructs: readonly { readonly constructPath: string }[];
+}
+
+interface Synthesized {
+  readonly outdir: string;
+  readonly app: App;
+  readonly stack: Stack;
+  /** The validation report's violations; empty when cdk-nag found nothing unacknowledged. */
+  readonly violations: readonly Violation[];
+  /** Why synth failed, when it did. */
+  readonly synthError?: string;
+}
+
+/** Synthesizes the app with cdk-nag's AwsSolutions pack and reads CDK's validation report. */
+function synthWithNag(build: (app: App) => Stack, bundling: boolean): Synthesized {
+  const outdir = mkdtempSync(join(tmpdir(), 'cdk-nag-'));
+  const app = new App({ outdir, context: bundling ? {} : { 'aws:cdk:bundling-stacks': [] } });
+  const stack = build(app);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  let synthError: string | undefined;
+  try {
+    app.synth();
+  } catch (error) {
+    synthError = (error as Error).message;
+  }
+  const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
+    pluginReports: { violations: Violation[] }[];
+  };
+  return { outdir, app, stack, violations: report.pluginReports.flatMap((r) => r.violations), synthError };
+}
+
+/** Every acknowledgement recorded on the construct tree, with where it was made. */
+function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {
+  const found: { path: string; id: string; reason: string }[] = [];
+  for (const construct of root.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        found.push({ path: construct.node.path, id, reason });
+      }
+    }
+  }
+  return found;
+}
+
+describe('the cdk-nag harness', () => {
+  it('does report findings: a bare queue breaks AwsSolutions-SQS3 and -SQS4', () => {
+    // Arrange + act
+    const synthesized = synthWithNag((app) => {
+      const stack = new Stack(app, 'Bare');
+      new Queue(stack, 'Queue');
+      return stack;
+    }, false);
+
+    // Assert
+    expect(synthesized.violations.map((v) => v.ruleName).sort()).toEqual([
+      'AwsSolutions-SQS3',
+      'AwsSolutions-SQS4',
+    ]);
+    expect(synthesized.synthError).toMatch(/AwsSolutions-SQS4/);
+    rmSync(synthesized.outdir, { recursive: true, force: true });
+  });
+});
+
+describe.each(EXAMPLE_PIPELINES)('the %s example stack', (pipeline) => {
+  let synthesized: Synthesized;
+  let template: Template;
+
+  beforeAll(() => {
+    // Real bundling with the local esbuild: the assets are what `cdk deploy` would upload.
+    synthesized = synthWithNag(
+      (app) => new ExamplePipelineStack(app, exampleStackName(pipeline), { pipeline }),
+      true,
+    );
+    template = Template.fromJSON(
+      JSON.parse(
+        readFileSync(join(synthesized.outdir, `${exampleStackName(pipeline)}.template.json`), 'utf8'),
+      ),
+    );
+  });
+
+  afterAll(() => {
+    rmSync(synthesized.outdir, { recursive: true, force: true });
+  });
+
+  it('passes cdk-nag AwsSolutions with zero unacknowledged findings', () => {
+    expect(synthesized.violations).toEqual([]);
+    expect(synthesized.synthError).toBeUndefined();
+  });
+
+  it('gives every acknowledgement its reason', () => {
+    const acknowledged = acknowledgements(synthesized.app);
+
+    for (const { id, reason } of acknowledged) {
+      expect(reason.length, `the reason given for ${id}`).toBeGreaterThanOrEqual(60);
+    }
+  });
+
+  it('acknowledges only the rules it has a reason for', () => {
+    const ids = new Set(acknowledgements(synthesized.app).map(({ id }) => id.replace(/\[.*\]$/, '')));
+    const expected = new Set(['Annotation::AwsSolutions-SQS3']);
+    if (pipeline.endsWith('firehose')) {
+      for (const id of [
+        'Annotation::AwsSolutions-S1',
+        'Annotation::AwsSolutions-IAM5',
+        'CloudFormation-Validate::W7001',
+      ]) {
+        expected.add(id);
+      }
+    }
+    if (pipeline.startsWith('sqs')) expected.delete('Annotation::AwsSolutions-SQS3');
+
+    expect([...ids].sort()).toEqual([...expected].sort());
+  });
+
+  it('allows no wildcard action, and a wildcard resource only below the Firehose delivery prefixes', () => {
+    const allowed = Object.values(DELIVERY_PREFIXES).map((prefix) => `/${prefix}*`);
+    for (const statement of allPolicyStatements(template).filter((s) => s.effect === 'Allow')) {
+      expect(statement.actions.filter((action) => action.includes('*'))).toEqual([]);
+      const wildcards = statement.resources.flatMap(literalParts).filter((part) => part.includes('*'));
+      expect(wildcards.filter((part) => !allowed.includes(part))).toEqual([]);
+    }
+  });
+
+  it('bundles the function with the local esbuild: minified ESM with a source map and the require shim', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(1);
+    const assetKey: string = functions[0].Properties.Code.S3Key;
+    const assetDir = join(synthesized.outdir, `asset.${assetKey.replace(/\.zip$/, '')}`);
+
+    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    const bundle = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+    expect(bundle.startsWith("import { createRequire } from 'module';")).toBe(true);
+    expect(bundle.split('\n').length).toBeLessThan(100);
+    expect(bundle).toMatch(/export\s*\{[^}]*\bhandler\b/);
+  });
+});
+
+describe('picking the example by context', () => {
+  it('names the pipelines there are when the name is unknown', () => {
+    expect(() => parseExamplePipeline('sqs-to-nowhere')).toThrow(
+      'use -c pipeline=<sqs-to-kinesis|sqs-to-firehose|kinesis-to-sqs|kinesis-to-firehose>',
+    );
+    expect(parseExamplePipeline('kinesis-to-firehose')).toBe('kinesis-to-firehose');
+  });
+});
