@@ -138,9 +138,10 @@ export function fromVariable<T>(variable: string, create: () => T): T {
     if (error instanceof ConfigurationError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     const option = (error as { option?: unknown }).option;
-    // A missing region is the one destination error that no variable of ours can fix.
-    const culprit = option === 'region' ? 'AWS_REGION' : variable;
-    throw new ConfigurationError(culprit, `Environment variable ${culprit} is invalid: ${message}`);
+    // A missing region is the one destination error that no variable of ours can fix (Lambda sets it).
+    if (option === 'region')
+      throw new ConfigurationError('AWS_REGION', `Environment variable AWS_REGION is missing: ${message}`);
+    throw new ConfigurationError(variable, `Environment variable ${variable} is invalid: ${message}`);
   }
 }
 

@@ -1,0 +1,152 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { DeadLetter } from '../../lib/poison.js';
+import { type FaultProxy, startFaultProxy } from '../../local/index.js';
+import { type LocalSqs, startLocalSqs } from '../destinations/local-destinations.js';
+import { lambdaContext } from '../factories/context.js';
+import { kinesisEvent, kinesisRecord } from '../factories/kinesis.js';
+import { OutputCapture } from '../handler/output-capture.js';
+import { importFunction, reportedIds } from './function-harness.js';
+
+let sqs: LocalSqs;
+let proxy: FaultProxy;
+let output: OutputCapture;
+let queueCount = 0;
+
+beforeAll(async () => {
+  sqs = await startLocalSqs();
+  proxy = await startFaultProxy({ upstream: sqs.endpoint, seed: 5 });
+});
+afterAll(async () => {
+  await proxy?.close();
+  await sqs?.close();
+});
+beforeEach(() => {
+  output = new OutputCapture();
+});
+afterEach(() => {
+  output.restore();
+  proxy.setFaults({});
+  vi.unstubAllEnvs();
+});
+
+function newQueue(suffix = ''): Promise<string> {
+  return sqs.createQueue(`kinesis-to-sqs-${++queueCount}${suffix}`);
+}
+
+describe('kinesis-to-sqs', () => {
+  it('reports exactly the records missing from the queue under injected faults', async () => {
+    const queueUrl = await newQueue();
+    const handler = await importFunction('kinesis-to-sqs', {
+      QUEUE_URL: queueUrl,
+      AWS_ENDPOINT_URL_SQS: proxy.endpoint,
+      MAX_ATTEMPTS: '3',
+    });
+    const records = Array.from({ length: 80 }, (_, index) => kinesisRecord({ data: `event ${index}` }));
+    proxy.setFaults({ entryFailureRate: 0.4, throttleRate: 0.05, internalErrorRate: 0.05 });
+
+    const response = await handler(kinesisEvent(records), lambdaContext(20_000));
+
+    proxy.setFaults({});
+    const arrived = new Set((await sqs.drain(queueUrl)).map((message) => message.Body));
+    const missing = records
+      .filter((record) => !arrived.has(Buffer.from(record.kinesis.data, 'base64').toString('utf8')))
+      .map((record) => record.kinesis.sequenceNumber);
+    expect(reportedIds(response)).toEqual(missing.sort());
+    expect(missing.length).toBeGreaterThan(0);
+    expect(missing.length).toBeLessThan(records.length);
+  });
+
+  it('sends text as the body, and base64 with a contentEncoding attribute when the data cannot be a body', async () => {
+    const queueUrl = await newQueue();
+    const handler = await importFunction('kinesis-to-sqs', {
+      QUEUE_URL: queueUrl,
+      AWS_ENDPOINT_URL_SQS: proxy.endpoint,
+    });
+    const text = kinesisRecord({ data: '{"caf\u00e9":1}' });
+    const binary = kinesisRecord({ data: Buffer.from([0x00, 0xff, 0xfe]) });
+    const control = kinesisRecord({ data: 'bell \u0007' });
+
+    const response = await handler(kinesisEvent([text, binary, control]), lambdaContext());
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    const messages = await sqs.drain(queueUrl);
+    const byBody = Object.fromEntries(
+      messages.map((message) => [message.Body, message.MessageAttributes?.contentEncoding?.StringValue]),
+    );
+    expect(byBody).toEqual({
+      '{"caf\u00e9":1}': undefined,
+      [Buffer.from([0x00, 0xff, 0xfe]).toString('base64')]: 'base64',
+      [Buffer.from('bell \u0007').toString('base64')]: 'base64',
+    });
+  });
+
+  it('gives a FIFO queue the partition key as message group and a deduplication id from the sequence number', async () => {
+    const queueUrl = await newQueue('.fifo');
+    const handler = await importFunction('kinesis-to-sqs', {
+      QUEUE_URL: queueUrl,
+      AWS_ENDPOINT_URL_SQS: proxy.endpoint,
+    });
+    const records = [
+      kinesisRecord({ partitionKey: 'device-1', data: 'a' }),
+      kinesisRecord({ partitionKey: 'device-2', data: 'b' }),
+      kinesisRecord({ partitionKey: 'device-1', data: 'c' }),
+    ];
+
+    expect(await handler(kinesisEvent(records), lambdaContext())).toEqual({ batchItemFailures: [] });
+    // A redelivered batch is dropped by SQS as duplicates.
+    expect(await handler(kinesisEvent(records), lambdaContext())).toEqual({ batchItemFailures: [] });
+
+    const messages = await sqs.drain(queueUrl);
+    expect(messages.map((message) => [message.Body, message.Attributes?.MessageGroupId])).toEqual([
+      ['a', 'device-1'],
+      ['b', 'device-2'],
+      ['c', 'device-1'],
+    ]);
+    expect(messages[0].Attributes?.MessageDeduplicationId).toBe(`${records[0].kinesis.sequenceNumber}:0`);
+  });
+
+  it('with POISON_POLICY=dead-letter, sends a poison record and its reason to the dead-letter queue', async () => {
+    const queueUrl = await newQueue();
+    const deadLetterQueueUrl = await newQueue('-dlq');
+    const handler = await importFunction('kinesis-to-sqs', {
+      QUEUE_URL: queueUrl,
+      AWS_ENDPOINT_URL_SQS: proxy.endpoint,
+      POISON_POLICY: 'dead-letter',
+      DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
+    });
+    // Empty data makes an empty body, which SQS never accepts.
+    const poison = kinesisRecord({ data: '' });
+    const good = kinesisRecord({ data: 'fine' });
+
+    const response = await handler(kinesisEvent([poison, good]), lambdaContext());
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect((await sqs.drain(queueUrl)).map((message) => message.Body)).toEqual(['fine']);
+    const letters = await sqs.drain(deadLetterQueueUrl);
+    expect(letters).toHaveLength(1);
+    const letter = JSON.parse(letters[0].Body ?? '') as DeadLetter;
+    expect(letter).toMatchObject({
+      recordId: poison.kinesis.sequenceNumber,
+      eventSource: 'aws:kinesis',
+      failure: { code: 'InvalidEntry', reason: expect.stringMatching(/body must be a non-empty string/) },
+      record: poison,
+    });
+    expect(letters[0].MessageAttributes?.failureCode?.StringValue).toBe('InvalidEntry');
+    expect(output.summaries()[0]).toMatchObject({
+      poison: { policy: 'dead-letter', found: 1, deadLettered: 1 },
+    });
+  });
+
+  it('without a dead-letter policy, reports the poison record for retry', async () => {
+    const queueUrl = await newQueue();
+    const handler = await importFunction('kinesis-to-sqs', {
+      QUEUE_URL: queueUrl,
+      AWS_ENDPOINT_URL_SQS: proxy.endpoint,
+    });
+    const poison = kinesisRecord({ data: '' });
+
+    const response = await handler(kinesisEvent([poison, kinesisRecord({ data: 'fine' })]), lambdaContext());
+
+    expect(reportedIds(response)).toEqual([poison.kinesis.sequenceNumber]);
+  });
+});
