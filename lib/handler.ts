@@ -12,6 +12,7 @@ import {
   resolveHandlerOptions,
   type SinkHandlerOptions,
 } from './handler-options.js';
+import { HandlerTimeoutError } from './handler-timeout-error.js';
 import { invocationDeadline } from './invocation-deadline.js';
 import {
   deadLetterEntry,
@@ -120,8 +121,8 @@ export function createSinkHandler<Rec extends SourceRecord = SourceRecord, Entry
     options.metrics ??
     new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || HANDLER_DEFAULTS.metricsNamespace });
 
-  /** The record ids of the invocation in progress, for middy's last-resort answer. */
-  let inProgress: readonly string[] = [];
+  /** The record ids of each invocation in progress, for middy's last-resort answer. */
+  const running = new Set<readonly string[]>();
 
   async function handle(event: unknown, context: Context, signal: AbortSignal): Promise<BatchResponse> {
     const startedAt = Date.now();
@@ -140,7 +141,7 @@ export function createSinkHandler<Rec extends SourceRecord = SourceRecord, Entry
     }
     const { records } = parsed;
     const ids = records.map((info) => info.id);
-    inProgress = ids;
+    running.add(ids);
     const deadline = invocationDeadline(context, signal, resolved.safetyMarginMs);
     try {
       const outcomes: RecordOutcome[] = new Array(records.length);
@@ -322,22 +323,27 @@ export function createSinkHandler<Rec extends SourceRecord = SourceRecord, Entry
       return response;
     } finally {
       deadline.dispose();
-      inProgress = [];
+      running.delete(ids);
     }
   }
 
-  /** middy's last resort, should the handler outlive every deadline: no record may be taken for done. */
+  /**
+   * middy's last resort, should the handler outlive every deadline: no record may be taken
+   * for done. Without exactly one invocation whose records are known (the timeout came
+   * before the event was read, or invocations overlap), it fails the whole invocation.
+   */
   function timeoutResponse(): BatchResponse {
-    const response = {
-      batchItemFailures: [...new Set(inProgress)].map((itemIdentifier) => ({ itemIdentifier })),
-    };
-    logger.error('the handler ran into the timeout; reporting every record failed', {
-      records: response.batchItemFailures.length,
-    });
-    if (resolved.throwOnFullBatchFailure && response.batchItemFailures.length > 0) {
-      throw new FullBatchFailureError(response, {
-        [FailureCode.DeadlineReached]: response.batchItemFailures.length,
-      });
+    const [ids, ...others] = running;
+    if (ids === undefined || others.length > 0) {
+      logger.error('the handler ran into the timeout; failing the invocation');
+      throw new HandlerTimeoutError(
+        'The handler ran into the timeout before it could tell which records were done; the whole batch will be retried',
+      );
+    }
+    const response = { batchItemFailures: [...new Set(ids)].map((itemIdentifier) => ({ itemIdentifier })) };
+    logger.error('the handler ran into the timeout; reporting every record failed', { records: ids.length });
+    if (resolved.throwOnFullBatchFailure && ids.length > 0) {
+      throw new FullBatchFailureError(response, { [FailureCode.DeadlineReached]: ids.length });
     }
     return response;
   }

@@ -10,6 +10,7 @@ export {
   HANDLER_DEFAULTS,
   type SinkHandlerOptions,
 } from './handler-options.js';
+export { HandlerTimeoutError } from './handler-timeout-error.js';
 export { type DeadLetter, HandlerFailureCode, PoisonPolicy } from './poison.js';
 export * from './sources/index.js';
 export type { FailureLine, InvocationSummary } from './summary.js';

@@ -329,6 +329,22 @@ describe('deadline', () => {
     expect(failedIds(response)).toEqual([sqsStandard.idOf(records[0])]);
     expect(output.json().some((line) => String(line.message).includes('ran into the timeout'))).toBe(true);
   });
+  it('fails the invocation as a last resort when overlapping invocations make the records unknown', async () => {
+    const destination = new FakeDestination(byValue);
+    const handler = handlerFor(destination, sqsStandard, { safetyMarginMs: 0, timeoutEarlyInMillis: 50 });
+    const batches = [sqsStandard.records([['', 'slow-a']]), sqsStandard.records([['', 'slow-b']])];
+
+    const results = await Promise.allSettled(
+      batches.map((records) => handler(sqsStandard.event(records) as never, lambdaContext(150))),
+    );
+
+    expect(results[0]).toMatchObject({ status: 'rejected', reason: { name: 'HandlerTimeoutError' } });
+    for (const [index, result] of results.entries()) {
+      // Whatever the last resort answers, it never takes an unsent record for done.
+      if (result.status === 'fulfilled')
+        expect(failedIds(result.value)).toEqual([sqsStandard.idOf(batches[index][0])]);
+    }
+  });
 });
 
 describe('whole batch failed', () => {

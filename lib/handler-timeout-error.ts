@@ -1,0 +1,8 @@
+/**
+ * Thrown by middy's last resort when the handler is still running at `timeoutEarlyInMillis`
+ * before Lambda's timeout and cannot say which records are done: a failed invocation makes
+ * the event source retry the whole batch, which loses nothing.
+ */
+export class HandlerTimeoutError extends Error {
+  override readonly name = 'HandlerTimeoutError';
+}
