@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -15,6 +17,41 @@ import {
 } from '../../cdk/examples/example-pipeline-stack.js';
 import { DELIVERY_PREFIXES } from '../../cdk/examples/s3-delivery-stream.js';
 import { allPolicyStatements, literalParts } from './cdk-test-support.js';
+
+/** Values for the variables a template fills with references, as Lambda would see them resolved. */
+const PLACEHOLDERS: Record<string, string> = {
+  STREAM_NAME: 'destination-stream',
+  DELIVERY_STREAM_NAME: 'delivery-stream',
+  QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/111122223333/destination',
+  DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/111122223333/poison',
+};
+
+/** What the Lambda runtime itself sets, so the module's cold start sees what it would in AWS. */
+const LAMBDA_ENVIRONMENT = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_LAMBDA_FUNCTION_NAME: 'example',
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+};
+
+/** A script that imports the bundle and calls its handler with an empty batch, printing the answer. */
+function invokeWithEmptyBatch(assetDir: string): string {
+  const context = {
+    functionName: 'example',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:example',
+    memoryLimitInMB: '512',
+    awsRequestId: 'request-1',
+    logGroupName: 'group',
+    logStreamName: 'stream',
+  };
+  return [
+    `const { handler } = await import(${JSON.stringify(pathToFileURL(join(assetDir, 'index.mjs')).href)});`,
+    `const context = { ...${JSON.stringify(context)}, getRemainingTimeInMillis: () => 30000 };`,
+    'console.log(JSON.stringify(await handler({ Records: [] }, context)));',
+  ].join('\n');
+}
 
 interface Violation {
   readonly ruleName: string;
@@ -153,6 +190,32 @@ describe.each(EXAMPLE_PIPELINES)('the %s example stack', (pipeline) => {
     expect(bundle.startsWith("import { createRequire } from 'module';")).toBe(true);
     expect(bundle.split('\n').length).toBeLessThan(100);
     expect(bundle).toMatch(/export\s*\{[^}]*\bhandler\b/);
+  });
+
+  it('bundles a module that loads with its template environment and answers an empty batch', () => {
+    // Arrange: the function's environment from the template, references replaced by plain values.
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    const assetDir = join(synthesized.outdir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+    const variables = Object.entries<unknown>(fn.Properties.Environment.Variables).map(([name, value]) => [
+      name,
+      typeof value === 'string' ? value : PLACEHOLDERS[name],
+    ]);
+    const env = { ...Object.fromEntries(variables), ...LAMBDA_ENVIRONMENT, PATH: process.env.PATH };
+
+    // Act: a fresh Node process, as Lambda would start one.
+    const result = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', invokeWithEmptyBatch(assetDir)],
+      {
+        env,
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+
+    // Assert
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('{"batchItemFailures":[]}');
   });
 });
 
