@@ -329,6 +329,7 @@ describe('deadline', () => {
     expect(failedIds(response)).toEqual([sqsStandard.idOf(records[0])]);
     expect(output.json().some((line) => String(line.message).includes('ran into the timeout'))).toBe(true);
   });
+
   it('fails the invocation as a last resort when overlapping invocations make the records unknown', async () => {
     const destination = new FakeDestination(byValue);
     const handler = handlerFor(destination, sqsStandard, { safetyMarginMs: 0, timeoutEarlyInMillis: 50 });
