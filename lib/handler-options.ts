@@ -7,8 +7,8 @@ import { HandlerConfigurationError } from './handler-configuration-error.js';
 import { PoisonPolicy } from './poison.js';
 import { SourceKind, type SourceRecord } from './sources/source-event.js';
 
-/** What `convert` may return: one entry, several, or nothing (`undefined` or `[]`: the record is filtered out). */
-export type Conversion<Entry> = Entry | readonly Entry[] | undefined;
+/** What `convert` may return: one entry, several, or nothing (`undefined`, `null` or `[]`: the record is filtered out). */
+export type Conversion<Entry> = Entry | readonly Entry[] | undefined | null;
 
 /** Options of {@link createSinkHandler}. Every option but `destination` and `convert` has a default. */
 export interface SinkHandlerOptions<Rec extends SourceRecord, Entry> extends Omit<SinkOptions, 'random'> {

@@ -54,7 +54,7 @@ export type SinkHandler<Rec extends SourceRecord = SourceRecord> = MiddyfiedHand
 type PoisonHandling = 'dead-lettered' | 'dropped';
 
 function toEntries<Entry>(conversion: Conversion<Entry>): readonly Entry[] {
-  if (conversion === undefined) return [];
+  if (conversion === undefined || conversion === null) return [];
   return Array.isArray(conversion) ? (conversion as readonly Entry[]) : [conversion as Entry];
 }
 

@@ -150,11 +150,13 @@ describe.each([sqsStandard, sqsFifo, kinesis])('createSinkHandler with $name rec
       ['a', 'skip-1'],
       ['b', 'ok-2'],
       ['c', 'skip-3'],
+      ['d', 'skip-4'],
     ]);
     const convert = (record: SourceRecord) => {
       const entry = mode.convert(record);
       if (entry.value === 'skip-1') return undefined;
-      return entry.value === 'skip-3' ? [] : entry;
+      if (entry.value === 'skip-3') return [];
+      return entry.value === 'skip-4' ? null : entry;
     };
 
     const response = await handlerFor(destination, mode, { convert })(
@@ -164,7 +166,7 @@ describe.each([sqsStandard, sqsFifo, kinesis])('createSinkHandler with $name rec
 
     expect(response.batchItemFailures).toEqual([]);
     expect(destination.requests.flat().map((entry) => entry.value)).toEqual(['ok-2']);
-    expect(output.summaries()[0]).toMatchObject({ records: 3, done: 3, filtered: 2 });
+    expect(output.summaries()[0]).toMatchObject({ records: 4, done: 4, filtered: 3 });
   });
 
   it('fails a record when any one of its entries fails', async () => {
