@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DestinationKind, type SourceKind } from './endpoints.js';
 
@@ -17,8 +19,18 @@ export const DESTINATION_VARIABLES = {
   [DestinationKind.SQS]: 'QUEUE_URL',
 } as const satisfies Record<DestinationKind, string>;
 
-/** The repository root: the bundle's project root, holding `package-lock.json` and `functions/`. */
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * The repository root: the bundle's project root, holding `package-lock.json` and
+ * `functions/`. Found by walking up, so it is the same from `cdk/` and from `dist/cdk/`.
+ */
+export const PROJECT_ROOT = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package-lock.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`No package-lock.json above ${from}`);
+  }
+}
 
 /** The ready-made function for a source and destination kind, or `undefined` when there is none. */
 export function readyMadeFunctionFor(
@@ -31,5 +43,5 @@ export function readyMadeFunctionFor(
 
 /** The entry file of a ready-made function. */
 export function readyMadeEntry(name: ReadyMadeFunctionName): string {
-  return fileURLToPath(new URL(`../functions/${name}/index.ts`, import.meta.url));
+  return join(PROJECT_ROOT, 'functions', name, 'index.ts');
 }

@@ -165,6 +165,16 @@ describe.each(PAIRS)('AsyncSinkPipeline defaults, $name', (pair) => {
     expect(built.pipeline.destinationKind).toBe(pair.destination);
   });
 
+  it('logs into its own log group, kept for the default retention', () => {
+    const logGroupId = logicalIdOf(built, built.pipeline.logGroup);
+    built.template.hasResourceProperties('AWS::Logs::LogGroup', {
+      RetentionInDays: FUNCTION_DEFAULTS.logRetentionDays,
+    });
+    built.template.hasResourceProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogGroup: { Ref: logGroupId } },
+    });
+  });
+
   it('names the destination, the poison policy and the Powertools settings in the environment', () => {
     expect(functionEnvironment(built.template)).toEqual({
       [pair.variable]: destinationAddress,
