@@ -105,6 +105,47 @@ describe('kinesis-to-sqs', () => {
     expect(messages[0].Attributes?.MessageDeduplicationId).toBe(`${records[0].kinesis.sequenceNumber}:0`);
   });
 
+  it('with ORDERED=true keeps each partition key in order at a FIFO queue under faults', async () => {
+    const queueUrl = await newQueue('-ordered.fifo');
+    const handler = await importFunction('kinesis-to-sqs', {
+      QUEUE_URL: queueUrl,
+      AWS_ENDPOINT_URL_SQS: proxy.endpoint,
+      ORDERED: 'true',
+      MAX_ATTEMPTS: '1',
+    });
+    const keys = ['k1', 'k2', 'k3'];
+    const records = Array.from({ length: 36 }, (_, index) =>
+      kinesisRecord({
+        partitionKey: keys[index % keys.length],
+        data: `${keys[index % keys.length]}:${index}`,
+      }),
+    );
+    proxy.setFaults({ entryFailureRate: 0.1, entryThrottleShare: 1 });
+
+    const response = await handler(kinesisEvent(records), lambdaContext(20_000));
+
+    proxy.setFaults({});
+    const reported = new Set(reportedIds(response));
+    const messages = await sqs.drain(queueUrl);
+    for (const key of keys) {
+      const ofKey = records.filter((record) => record.kinesis.partitionKey === key);
+      const firstReported = ofKey.findIndex((record) => reported.has(record.kinesis.sequenceNumber));
+      const sent = firstReported < 0 ? ofKey : ofKey.slice(0, firstReported);
+      // A failed entry fails the later entries of its key: they are reported, and were never sent.
+      expect(ofKey.slice(sent.length).every((record) => reported.has(record.kinesis.sequenceNumber))).toBe(
+        true,
+      );
+      const arrived = messages
+        .filter((message) => message.Attributes?.MessageGroupId === key)
+        .map((m) => m.Body);
+      expect(arrived).toEqual(
+        sent.map((record) => Buffer.from(record.kinesis.data, 'base64').toString('utf8')),
+      );
+    }
+    expect(reported.size).toBeGreaterThan(0);
+    expect(reported.size).toBeLessThan(records.length);
+  });
+
   it('with POISON_POLICY=dead-letter, sends a poison record and its reason to the dead-letter queue', async () => {
     const queueUrl = await newQueue();
     const deadLetterQueueUrl = await newQueue('-dlq');
