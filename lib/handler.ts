@@ -14,13 +14,7 @@ import {
 } from './handler-options.js';
 import { HandlerTimeoutError } from './handler-timeout-error.js';
 import { invocationDeadline } from './invocation-deadline.js';
-import {
-  deadLetterEntry,
-  fatalErrorCode,
-  HandlerFailureCode,
-  isPoisonFailure,
-  PoisonPolicy,
-} from './poison.js';
+import { deadLetterEntry, HandlerFailureCode, isPoisonFailure, PoisonPolicy } from './poison.js';
 import { type BatchResponse, toBatchResponse } from './sources/batch-response.js';
 import { cutOffFailedGroups } from './sources/group-cutoff.js';
 import { MalformedEventError } from './sources/malformed-event-error.js';
@@ -202,14 +196,13 @@ export function createSinkHandler<Rec extends SourceRecord = SourceRecord, Entry
 
       // Poison records: a record of a FIFO group that already has a failure waiting for a
       // retry is left failed; the cut-off below fails it anyway and it will come back.
-      const stoppedBy = fatalErrorCode(result.stats.fatalError);
       const handling = new Map<number, PoisonHandling>();
       const toHandle: number[] = [];
       const waitingGroups = new Set<string>();
       let poisonFound = 0;
       outcomes.forEach((outcome, index) => {
         if (outcome.status === 'done') return;
-        const poison = isPoisonFailure(outcome, stoppedBy);
+        const poison = isPoisonFailure(outcome);
         if (poison) poisonFound++;
         const group = records[index].group;
         const blocked = group !== undefined && waitingGroups.has(group);
@@ -311,7 +304,7 @@ export function createSinkHandler<Rec extends SourceRecord = SourceRecord, Entry
       };
       publishSummary(summary, logger, metrics);
 
-      const allTransient = failures.every((failure) => !isPoisonFailure(failure, stoppedBy));
+      const allTransient = failures.every((failure) => !isPoisonFailure(failure));
       if (
         resolved.throwOnFullBatchFailure &&
         records.length > 0 &&

@@ -32,22 +32,13 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
 /**
  * True when no retry can fix the failure: `convert` threw, an entry no request could
  * accept, or the destination refused one entry for good (e.g. SQS `SenderFault`).
- * `stoppedBy` is the code of the fatal error that stopped all sending, if any: the
- * records it failed are not poison, they wait for the configuration to be fixed.
+ * Records failed because a fatal error stopped all sending (`SendingStopped`) are not
+ * poison: they wait for the configuration to be fixed.
  */
-export function isPoisonFailure(failure: RecordFailure, stoppedBy: string | undefined): boolean {
+export function isPoisonFailure(failure: RecordFailure): boolean {
   if (failure.code === HandlerFailureCode.ConvertFailed || failure.code === FailureCode.InvalidEntry)
     return true;
-  if (TRANSIENT_CODES.has(failure.code)) return false;
-  if (failure.code === stoppedBy || failure.reason.startsWith('sending stopped')) return false;
-  return true;
-}
-
-/** The code of the fatal error in `SinkStats.fatalError` (`<code>: <message>`), if any. */
-export function fatalErrorCode(fatalError: string | undefined): string | undefined {
-  if (fatalError === undefined) return undefined;
-  const colon = fatalError.indexOf(': ');
-  return colon < 0 ? fatalError : fatalError.slice(0, colon);
+  return !TRANSIENT_CODES.has(failure.code);
 }
 
 /** What a dead-letter message carries in its body, as JSON. */

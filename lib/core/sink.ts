@@ -141,11 +141,18 @@ class SinkRun<Entry> {
       let invalid: RecordFailure | undefined;
       for (let position = 0; position < record.entries.length && !invalid; position++) {
         const entry = record.entries[position];
-        const size = this.destination.sizeOf(entry);
-        const reason =
-          size > perEntry
-            ? `entry ${position} is ${size} bytes, over the ${this.destination.name} limit of ${perEntry} bytes per entry`
-            : this.destination.invalidReason(entry);
+        let size = 0;
+        let reason: string | undefined;
+        try {
+          size = this.destination.sizeOf(entry);
+          reason =
+            size > perEntry
+              ? `entry ${position} is ${size} bytes, over the ${this.destination.name} limit of ${perEntry} bytes per entry`
+              : this.destination.invalidReason(entry);
+        } catch (error) {
+          // A malformed entry (say, no body) must fail its record, not the whole invocation.
+          reason = `entry ${position} could not be checked: ${error instanceof Error ? error.message : String(error)}`;
+        }
         if (reason !== undefined) {
           invalid = { code: FailureCode.InvalidEntry, reason: reason };
           break;
@@ -209,7 +216,7 @@ class SinkRun<Entry> {
           throttled: false,
         });
         this.stop({
-          code: classification.code,
+          code: FailureCode.SendingStopped,
           reason: `sending stopped by a fatal error from ${this.destination.name}: ${classification.code}: ${classification.message}`,
         });
         this.stats.fatalError = `${classification.code}: ${classification.message}`;

@@ -112,7 +112,7 @@ export const FailureCode = {
   RetriesExhausted: 'RetriesExhausted',
   /** The deadline came before the record was done. */
   DeadlineReached: 'DeadlineReached',
-  /** A fatal error stopped all sending. */
+  /** A fatal whole-request error (access denied, no such stream) stopped all sending; the reason names it. */
   SendingStopped: 'SendingStopped',
   /** An earlier entry with the same ordering key failed. */
   PredecessorFailed: 'PredecessorFailed',
