@@ -1,0 +1,24 @@
+export type { HandlerResult } from './invocation.js';
+export { invokeHandler } from './invocation.js';
+export type {
+  KinesisBatchInfo,
+  KinesisFailureRecord,
+  KinesisPoller,
+  KinesisPollerOptions,
+  OnFailureQueue,
+} from './kinesis-poller.js';
+export { KINESIS_POLLER_DEFAULTS, startKinesisPoller } from './kinesis-poller.js';
+export type { LambdaContextOptions } from './lambda-context.js';
+export { createLambdaContext } from './lambda-context.js';
+export type { SqsPoller, SqsPollerOptions } from './sqs-poller.js';
+export { SQS_POLLER_DEFAULTS, startSqsPoller } from './sqs-poller.js';
+export type {
+  BatchHandler,
+  BatchHandlerResult,
+  BatchItemFailuresResponse,
+  InvocationOutcome,
+  InvocationReport,
+  Poller,
+  PollerStats,
+} from './types.js';
+export { INVOCATION_OUTCOMES } from './types.js';
