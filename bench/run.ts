@@ -1,0 +1,145 @@
+/**
+ * `npm run bench`: measures the five figures of issue 8, each a ratio taken in this one
+ * run, prints them as a table with their parameters and goals, and writes
+ * bench/results/latest.json and bench/results/throughput.svg.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { throughputChart } from './chart.js';
+import { measureColdStart } from './cold-start.js';
+import { measureCoreOverhead } from './core-overhead.js';
+import { measureLatency } from './latency.js';
+import * as parameters from './parameters.js';
+import { type BenchResults, markdownTable, tableRows } from './report.js';
+import { measureRequestCount } from './request-count.js';
+import { startServiceProcess } from './service-process.js';
+import { measureThrottling } from './throttling.js';
+
+const RESULTS_DIR = new URL('./results/', import.meta.url);
+
+// Every client in this run talks to 127.0.0.1 only; these keep the SDK away from any real credentials.
+process.env.AWS_ACCESS_KEY_ID = parameters.LOCAL.credentials.accessKeyId;
+process.env.AWS_SECRET_ACCESS_KEY = parameters.LOCAL.credentials.secretAccessKey;
+delete process.env.AWS_SESSION_TOKEN;
+delete process.env.AWS_PROFILE;
+
+const started = performance.now();
+function progress(line: string): void {
+  const seconds = ((performance.now() - started) / 1_000).toFixed(1).padStart(6);
+  process.stderr.write(`[${seconds} s] ${line}\n`);
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 1024 ** 3),
+  };
+}
+
+const loadBefore = os.loadavg();
+progress(
+  `machine: ${JSON.stringify(machine())}, load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`,
+);
+
+progress('1. core overhead');
+const coreOverhead = await measureCoreOverhead(progress);
+progress('2. requests');
+const requestCount = await measureRequestCount(progress);
+const service = await startServiceProcess();
+let latency: BenchResults['latency'];
+let throttling: BenchResults['throttling'];
+try {
+  progress('3. wall time under latency, and the chart');
+  latency = await measureLatency(service, progress);
+  progress('4. throttling');
+  throttling = await measureThrottling(service, progress);
+} finally {
+  await service.close();
+}
+progress('5. cold start');
+const coldStart = await measureColdStart(progress);
+
+const results: BenchResults = { coreOverhead, requestCount, latency, throttling, coldStart };
+const rows = tableRows(results);
+const table = markdownTable(rows);
+const loadAfter = os.loadavg();
+const totalSeconds = (performance.now() - started) / 1_000;
+
+const { chart } = latency;
+const colors: Record<string, string> = {
+  'lambda-async-sink': '#1f6fd1',
+  'Powertools BatchProcessor': '#2a9d3f',
+  'hand-rolled Promise.all': '#e07b00',
+};
+const labels: Record<string, string> = {
+  'lambda-async-sink': 'lambda-async-sink (maxInFlightRequests 10)',
+  'Powertools BatchProcessor': 'Powertools BatchProcessor, PutRecord per record',
+  'hand-rolled Promise.all': 'hand-rolled Promise.all, no retry (loses failed entries)',
+};
+const svg = throughputChart(
+  'Throughput: 10,000 records of 200–1,000 B to a Kinesis stub behind the fault proxy',
+  `npm run bench, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} cores; medians of ${parameters.LATENCY.sinkRepetitions} runs (Powertools: one run)`,
+  [
+    {
+      title: 'against added latency',
+      xLabel: 'latency added per call (ms)',
+      xs: parameters.CHART.latenciesMs,
+      categorical: false,
+      series: Object.entries(chart.byLatency).map(([name, points]) => ({
+        label: labels[name] ?? name,
+        color: colors[name] ?? '#777',
+        points: points.map((p) => ({ x: p.x, y: p.recordsPerSecond })),
+      })),
+    },
+    {
+      title: `against maxInFlightRequests, +${chart.byInFlight.latencyMs} ms`,
+      xLabel: 'maxInFlightRequests',
+      xs: parameters.CHART.inFlightLimits,
+      categorical: true,
+      series: [
+        {
+          label: 'lambda-async-sink, measured',
+          color: colors['lambda-async-sink'],
+          points: chart.byInFlight.sink.map((p) => ({ x: p.x, y: p.recordsPerSecond })),
+        },
+        {
+          label: 'ideal: records / (⌈requests / m⌉ × latency)',
+          color: '#888',
+          dashed: true,
+          points: chart.byInFlight.ideal.map((p) => ({ x: p.x, y: p.recordsPerSecond })),
+        },
+      ],
+    },
+  ],
+);
+
+await mkdir(RESULTS_DIR, { recursive: true });
+await writeFile(new URL('throughput.svg', RESULTS_DIR), svg);
+await writeFile(
+  new URL('latest.json', RESULTS_DIR),
+  `${JSON.stringify(
+    {
+      generatedAt: new Date().toISOString(),
+      command: 'npm run bench',
+      machine: machine(),
+      loadAverage: { before: loadBefore, after: loadAfter },
+      totalSeconds: Math.round(totalSeconds),
+      parameters,
+      results,
+      table: rows,
+    },
+    null,
+    2,
+  )}\n`,
+);
+
+process.stdout.write(`\n${table}\n\n`);
+const missed = rows.filter((row) => row.status === 'not met');
+process.stdout.write(
+  `${rows.filter((row) => row.status === 'met').length} goals met, ${missed.length} not met; ${Math.round(totalSeconds)} s in all; load average before ${loadBefore[0].toFixed(2)}, after ${loadAfter[0].toFixed(2)} on ${os.cpus().length} cores.\n`,
+);
+process.stdout.write('Wrote bench/results/latest.json and bench/results/throughput.svg\n');
