@@ -6,6 +6,24 @@ export type { FirehoseServer, FirehoseServerOptions } from './firehose-server.js
 export { FIREHOSE_LIMITS, startFirehoseServer } from './firehose-server.js';
 export type { KinesisServerOptions, LocalServer } from './kinesis-server.js';
 export { createKinesisStream, startKinesisServer } from './kinesis-server.js';
+export type {
+  PipelineName,
+  PipelineOptions,
+  PipelineProgress,
+  PipelineSettings,
+  PipelineSummary,
+  SimpleFaults,
+} from './pipeline.js';
+export {
+  PIPELINE_DEFAULTS,
+  PIPELINE_NAMES,
+  pipelineSettings,
+  runPipeline,
+  simpleFaults,
+} from './pipeline.js';
+export * from './pollers/index.js';
+export { drainQueue, listShardIds, queueDepth, readShard, readStream } from './read-back.js';
+export { sampleRecord, sampleRecordId, sampleRecordIdOf } from './sample-records.js';
 export type { Random } from './seeded-random.js';
 export { seededRandom } from './seeded-random.js';
 export type { EntryFault, RequestFault, ServiceName } from './service-faults.js';

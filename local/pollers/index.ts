@@ -1,3 +1,4 @@
+export type { HandlerFactory, HandlerSource } from './handler-source.js';
 export type { HandlerResult } from './invocation.js';
 export { invokeHandler } from './invocation.js';
 export type {
@@ -5,12 +6,13 @@ export type {
   KinesisFailureRecord,
   KinesisPoller,
   KinesisPollerOptions,
+  KinesisPollerSettings,
   OnFailureQueue,
 } from './kinesis-poller.js';
 export { KINESIS_POLLER_DEFAULTS, startKinesisPoller } from './kinesis-poller.js';
 export type { LambdaContextOptions } from './lambda-context.js';
 export { createLambdaContext } from './lambda-context.js';
-export type { SqsPoller, SqsPollerOptions } from './sqs-poller.js';
+export type { SqsPoller, SqsPollerOptions, SqsPollerSettings } from './sqs-poller.js';
 export { SQS_POLLER_DEFAULTS, startSqsPoller } from './sqs-poller.js';
 export type {
   BatchHandler,

@@ -18,6 +18,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { listShardIds } from '../read-back.js';
+import { environmentHandlers, type HandlerSource } from './handler-source.js';
 import { invokeHandler, readResponse } from './invocation.js';
 import { createLambdaContext } from './lambda-context.js';
 import type { BatchHandler, InvocationOutcome, InvocationReport, Poller, PollerStats } from './types.js';
@@ -29,12 +30,18 @@ export interface OnFailureQueue {
   readonly queueUrl: string;
 }
 
-/** Options of {@link startKinesisPoller}; the defaults are Lambda's where Lambda has one. */
-export interface KinesisPollerOptions {
+/**
+ * Options of {@link startKinesisPoller}; the defaults are Lambda's where Lambda has one. Give
+ * `handler` (shared by the shards) or `createHandler` (one handler per shard's execution
+ * environment, as on Lambda, where no two invocations share a module instance).
+ */
+export type KinesisPollerOptions = KinesisPollerSettings & HandlerSource<KinesisStreamEvent>;
+
+/** The settings of a Kinesis poller besides its handler. */
+export interface KinesisPollerSettings {
   /** A client for the stream's endpoint, e.g. `createKinesisClient(server.endpoint)`. */
   readonly client: KinesisClient;
   readonly streamName: string;
-  readonly handler: BatchHandler<KinesisStreamEvent>;
   /** Most records per invocation, 1 to 10,000. Default 100. */
   readonly batchSize?: number;
   /** Time to gather records before invoking, in ms. Default 0. */
@@ -169,7 +176,7 @@ export async function startKinesisPoller(options: KinesisPollerOptions): Promise
   const startingPosition: ShardIteratorType =
     options.startingPosition ?? KINESIS_POLLER_DEFAULTS.startingPosition;
   const functionName = options.functionName ?? KINESIS_POLLER_DEFAULTS.functionName;
-  const { client, streamName, handler } = options;
+  const { client, streamName } = options;
 
   const summary = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
   const streamArn =
@@ -177,6 +184,7 @@ export async function startKinesisPoller(options: KinesisPollerOptions): Promise
     `arn:aws:kinesis:us-east-1:000000000000:stream/${streamName}`;
   const [, , , region, accountId] = streamArn.split(':');
   const shardIds = await listShardIds(client, streamName);
+  const handlers = await environmentHandlers(options, shardIds.length);
 
   const stats: PollerStats = emptyPollerStats();
   const checkpoints: Record<string, string | undefined> = Object.fromEntries(
@@ -274,7 +282,7 @@ export async function startKinesisPoller(options: KinesisPollerOptions): Promise
     return false;
   }
 
-  async function runShard(shardId: string): Promise<void> {
+  async function runShard(shardId: string, handler: BatchHandler<KinesisStreamEvent>): Promise<void> {
     /** Records read and not yet checkpointed, in sequence order; every batch is a prefix of it. */
     let buffer: _Record[] = [];
     /** Sizes of the batches a bisection left to run before reading on. */
@@ -449,7 +457,7 @@ export async function startKinesisPoller(options: KinesisPollerOptions): Promise
     }
   }
 
-  const loops = shardIds.map((shardId) => runShard(shardId));
+  const loops = shardIds.map((shardId, i) => runShard(shardId, handlers[i]));
 
   return {
     streamArn,

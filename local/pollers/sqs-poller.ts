@@ -13,17 +13,24 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+import { environmentHandlers, type HandlerSource } from './handler-source.js';
 import { invokeHandler, readResponse } from './invocation.js';
 import { createLambdaContext } from './lambda-context.js';
 import type { BatchHandler, InvocationReport, Poller, PollerStats } from './types.js';
 import { emptyPollerStats, INVOCATION_OUTCOMES } from './types.js';
 
-/** Options of {@link startSqsPoller}; the defaults are Lambda's where Lambda has one. */
-export interface SqsPollerOptions {
+/**
+ * Options of {@link startSqsPoller}; the defaults are Lambda's where Lambda has one. Give
+ * `handler` (shared by the concurrent invocations) or `createHandler` (one handler per
+ * execution environment, as on Lambda, where no two invocations share a module instance).
+ */
+export type SqsPollerOptions = SqsPollerSettings & HandlerSource<SQSEvent>;
+
+/** The settings of an SQS poller besides its handler. */
+export interface SqsPollerSettings {
   /** A client for the queue's endpoint, e.g. `createSqsClient(server.endpoint)` (it ignores the queue URL's host). */
   readonly client: SQSClient;
   readonly queueUrl: string;
-  readonly handler: BatchHandler<SQSEvent>;
   /** Most records per invocation, 1 to 10,000. Default 10. Above 10 needs a batching window, as on Lambda. */
   readonly batchSize?: number;
   /** Time to gather records before invoking, in ms. Default 0: invoke with what one receive returned. */
@@ -166,7 +173,8 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
   const reportBatchItemFailures =
     options.reportBatchItemFailures ?? SQS_POLLER_DEFAULTS.reportBatchItemFailures;
   const functionName = options.functionName ?? SQS_POLLER_DEFAULTS.functionName;
-  const { client, queueUrl, handler } = options;
+  const { client, queueUrl } = options;
+  const handlers = await environmentHandlers(options, concurrency);
 
   const { Attributes } = await client.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
@@ -267,7 +275,7 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
     );
   }
 
-  async function invokeOnce(batch: Message[]): Promise<void> {
+  async function invokeOnce(handler: BatchHandler<SQSEvent>, batch: Message[]): Promise<void> {
     const startedAt = Date.now();
     const records = batch.map((message) => toRecord(message, queueArn, region));
     for (const record of records) {
@@ -306,13 +314,13 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
     });
   }
 
-  async function pollLoop(): Promise<void> {
+  async function pollLoop(handler: BatchHandler<SQSEvent>): Promise<void> {
     while (!stopped) {
       const batch = await gather();
       // A batch gathered when stop() came is still invoked: its messages are already invisible.
       if (batch.length === 0) continue;
       try {
-        await invokeOnce(batch);
+        await invokeOnce(handler, batch);
       } catch {
         // Only onInvocation can throw here; the messages are settled or reappear, so polling goes on.
         stats.sourceErrors++;
@@ -320,7 +328,7 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
     }
   }
 
-  const loops = Array.from({ length: concurrency }, () => pollLoop());
+  const loops = handlers.map((handler) => pollLoop(handler));
 
   return {
     queueArn,

@@ -300,6 +300,46 @@ describe('SQS poller', () => {
     expect(recorder.events[1].Records.every((r) => r.attributes.ApproximateReceiveCount === '2')).toBe(true);
   });
 
+  it('with createHandler, runs one invocation at a time per execution environment, as Lambda', async () => {
+    // Arrange
+    const queueUrl = await queue({ VisibilityTimeout: '30' });
+    await send(
+      queueUrl,
+      Array.from({ length: 60 }, (_, i) => `e${i}`),
+    );
+    const recorder = new Recorder<SQSEvent>();
+    const created: number[] = [];
+    const used = new Set<number>();
+    let overlapped = false;
+
+    // Act
+    const poller = await startSqsPoller({
+      client: sqs,
+      queueUrl,
+      concurrency: 3,
+      createHandler: (environment) => {
+        created.push(environment);
+        let busy = false;
+        return async (event, context) => {
+          if (busy) overlapped = true;
+          busy = true;
+          used.add(environment);
+          recorder.saw(event, context);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          busy = false;
+        };
+      },
+      onInvocation: recorder.onInvocation,
+    });
+    pollers.push(poller);
+    await recorder.until(() => poller.stats().succeeded === 60, 'all 60 messages');
+
+    // Assert
+    expect(created).toEqual([0, 1, 2]);
+    expect(used.size).toBeGreaterThan(1);
+    expect(overlapped).toBe(false);
+  });
+
   it('gathers a batch larger than one receive within the batching window', async () => {
     // Arrange
     const queueUrl = await queue({ VisibilityTimeout: '30' });
