@@ -612,6 +612,21 @@ describe('bad input: records', () => {
         ],
       ],
     },
+    {
+      name: 'Kinesis: a record over 1 MiB under the dead-letter policy is too large to dead-letter: it stays reported',
+      pipeline: 'sqs-to-kinesis',
+      poison: 'dead-letter',
+      records: () => [
+        [
+          sqsForKinesisRecordOf(MiB + 1),
+          failed(
+            'InvalidEntry',
+            /^entry 0 is 1048577 bytes, .*; the dead-letter send failed: InvalidEntry: entry 0 is \d+ bytes, over the sqs:/,
+          ),
+        ],
+        [sqs('small'), delivered()],
+      ],
+    },
     // Limits: Firehose, data before base64.
     {
       name: 'Firehose: a record of 1,000 KiB arrives, one byte over fails naming the limit',
