@@ -46,6 +46,14 @@ class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+class Interrupted extends Error {
+  override readonly name = 'Interrupted';
+
+  constructor() {
+    super('interrupted: the local services were stopped');
+  }
+}
+
 function rate(name: string, value: string | undefined): number {
   if (value === undefined) return 0;
   const parsed = Number(value);
@@ -194,8 +202,15 @@ async function main(argv: readonly string[]): Promise<number> {
   out.write(`${describeSetup(settings).join('\n')}\n\n`);
   let lastPlainLine = 0;
   let lineOpen = false;
+  // Ctrl-C once stops the run cleanly (services stopped, temporary files removed); twice quits at once.
+  const interrupt = new AbortController();
+  process.on('SIGINT', () => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort(new Interrupted());
+  });
   const summary = await runPipeline({
     ...options,
+    signal: interrupt.signal,
     progressIntervalMs: tty ? 200 : 1_000,
     onStage: (stage) => {
       if (lineOpen) out.write('\n');
@@ -231,6 +246,10 @@ main(process.argv.slice(2)).then(
     ) {
       process.stderr.write(`${error.message}\n\nRun with --help to see the options.\n`);
       process.exit(2);
+    }
+    if (error instanceof Interrupted) {
+      process.stderr.write(`\n${error.message}\n`);
+      process.exit(130);
     }
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
