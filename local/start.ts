@@ -200,7 +200,6 @@ async function main(argv: readonly string[]): Promise<number> {
   const tty = out.isTTY === true;
   out.write(`lambda-async-sink: ${settings.pipeline}, ${count(settings.records)} records, on this machine\n`);
   out.write(`${describeSetup(settings).join('\n')}\n\n`);
-  let lastPlainLine = 0;
   let lineOpen = false;
   // Ctrl-C once stops the run cleanly (services stopped, temporary files removed); twice quits at once.
   const interrupt = new AbortController();
@@ -221,8 +220,7 @@ async function main(argv: readonly string[]): Promise<number> {
       if (tty) {
         out.write(`\r\x1b[2K${progressLine(progress)}`);
         lineOpen = true;
-      } else if (Date.now() - lastPlainLine >= 1_000) {
-        lastPlainLine = Date.now();
+      } else {
         out.write(`${progressLine(progress)}\n`);
       }
     },
