@@ -296,7 +296,9 @@ export function createSinkHandler<Rec extends SourceRecord = SourceRecord, Entry
         throttles: stats.throttles,
         batchFillPercent: stats.requests > 0 ? Math.round((stats.batchFill / stats.requests) * 1000) / 10 : 0,
         deadlineReached: stats.deadlineReached,
-        ...(stats.fatalError === undefined ? {} : { fatalError: stats.fatalError }),
+        ...(stats.fatalError === undefined
+          ? {}
+          : { fatalError: resolved.logPayloads ? stats.fatalError : redactQuoted(stats.fatalError) }),
         sinkMs: stats.elapsedMs,
         elapsedMs: Date.now() - startedAt,
         failures: lines,

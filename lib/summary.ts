@@ -78,10 +78,9 @@ export function emptySinkStats(): SinkStats {
  * payloads must not reach the logs unless asked for.
  */
 export function redactQuoted(text: string): string {
-  return text.replace(
-    /"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g,
-    (quoted) => `${quoted[0]}…${quoted[0]}`,
-  );
+  // Greedy, from the first quote character of any kind to the last: a payload may itself
+  // hold quotes, so pairing them one by one would let part of it through.
+  return text.replace(/["'`][\s\S]*["'`]/, (quoted) => `${quoted[0]}…${quoted.at(-1)}`);
 }
 
 /** Counts per failure code. */

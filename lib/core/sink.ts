@@ -145,10 +145,12 @@ class SinkRun<Entry> {
         let reason: string | undefined;
         try {
           size = this.destination.sizeOf(entry);
+          // The destination's own reason first: it names the limit in the service's terms.
           reason =
-            size > perEntry
+            this.destination.invalidReason(entry) ??
+            (size > perEntry
               ? `entry ${position} is ${size} bytes, over the ${this.destination.name} limit of ${perEntry} bytes per entry`
-              : this.destination.invalidReason(entry);
+              : undefined);
         } catch (error) {
           // A malformed entry (say, no body) must fail its record, not the whole invocation.
           reason = `entry ${position} could not be checked: ${error instanceof Error ? error.message : String(error)}`;

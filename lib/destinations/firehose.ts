@@ -48,7 +48,7 @@ export function firehoseInvalidReason(entry: FirehoseEntry): string | undefined 
   if (!(entry.data instanceof Uint8Array)) return 'data must be a Uint8Array';
   const size = firehoseEntrySize(entry);
   if (size > FIREHOSE_LIMITS.maxBytesPerEntry) {
-    return `record is ${size} bytes, over Firehose's maximum record size of ${FIREHOSE_LIMITS.maxBytesPerEntry} bytes (1,000 KiB)`;
+    return `record is ${size} bytes, over the Firehose maximum record size of ${FIREHOSE_LIMITS.maxBytesPerEntry} bytes (1,000 KiB)`;
   }
   return undefined;
 }

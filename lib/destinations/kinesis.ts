@@ -67,13 +67,15 @@ export function kinesisEntrySize(entry: KinesisEntry): number {
 export function kinesisInvalidReason(entry: KinesisEntry, maxRecordBytes: number): string | undefined {
   if (!(entry.data instanceof Uint8Array)) return 'data must be a Uint8Array';
   if (typeof entry.partitionKey !== 'string') return 'partitionKey must be a string';
-  const keyLength = countCodePoints(entry.partitionKey);
+  // UTF-16 code units, as kinesalite and (we believe) the service's own validation count: a key
+  // of astral characters that passes a code-point count would fail the whole request, not its record.
+  const keyLength = entry.partitionKey.length;
   if (keyLength < 1 || keyLength > KINESIS_LIMITS.maxPartitionKeyCharacters) {
     return `partitionKey must have 1 to ${KINESIS_LIMITS.maxPartitionKeyCharacters} characters; it has ${keyLength}`;
   }
   const size = kinesisEntrySize(entry);
   if (size > maxRecordBytes) {
-    return `record is ${size} bytes (data + partition key), over the stream's maximum record size of ${maxRecordBytes} bytes`;
+    return `record is ${size} bytes (data + partition key), over the maximum record size of the stream, ${maxRecordBytes} bytes`;
   }
   const { explicitHashKey } = entry;
   if (explicitHashKey !== undefined) {
@@ -86,12 +88,6 @@ export function kinesisInvalidReason(entry: KinesisEntry, maxRecordBytes: number
     }
   }
   return undefined;
-}
-
-function countCodePoints(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
 }
 
 /** The `PutRecords` input for a batch. */

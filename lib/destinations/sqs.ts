@@ -97,7 +97,7 @@ export function sqsInvalidReason(entry: SqsEntry, queue: SqsQueueKind): string |
   if (attributesReason !== undefined) return attributesReason;
   const size = sqsEntrySize(entry);
   if (size > queue.maxMessageBytes) {
-    return `message is ${size} bytes (body + attributes), over the queue's maximum message size of ${queue.maxMessageBytes} bytes`;
+    return `message is ${size} bytes (body + attributes), over the maximum message size of the queue, ${queue.maxMessageBytes} bytes`;
   }
   return queue.fifo ? fifoInvalidReason(entry, queue) : standardInvalidReason(entry);
 }

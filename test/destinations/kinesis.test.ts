@@ -46,7 +46,7 @@ describe('kinesisDestination: sizes and validation', () => {
 
     // Act / Assert
     expect(destination.invalidReason(exact)).toBeUndefined();
-    expect(destination.invalidReason(over)).toMatch(/1048577 bytes .*maximum record size of 1048576/);
+    expect(destination.invalidReason(over)).toMatch(/1048577 bytes .*maximum record size of the stream, 1048576/);
   });
 
   it('follows maxRecordBytes when the stream allows larger records', () => {
@@ -83,17 +83,15 @@ describe('kinesisDestination: sizes and validation', () => {
     expect(destination.invalidReason(entry)).toMatch(reason);
   });
 
-  it('counts the partition key in characters, so 256 emoji are a valid key', () => {
+  it('counts the partition key in UTF-16 code units, so 128 emoji are the most a key may hold', () => {
     // Arrange
-    const entry = {
-      data: bytes(1),
-      partitionKey: '😀'.repeat(256),
-      explicitHashKey: (2n ** 128n - 1n).toString(),
-    };
+    const at = { data: bytes(1), partitionKey: '😀'.repeat(128), explicitHashKey: (2n ** 128n - 1n).toString() };
+    const over = { data: bytes(1), partitionKey: '😀'.repeat(129) };
 
     // Act / Assert
-    expect(destination.invalidReason(entry)).toBeUndefined();
-    expect(destination.sizeOf(entry)).toBe(1 + 4 * 256);
+    expect(destination.invalidReason(at)).toBeUndefined();
+    expect(destination.sizeOf(at)).toBe(1 + 4 * 128);
+    expect(destination.invalidReason(over)).toMatch(/1 to 256 characters; it has 258/);
   });
 
   it('orders by partition key', () => {

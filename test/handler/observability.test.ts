@@ -118,9 +118,14 @@ describe('observability', () => {
 describe('redactQuoted', () => {
   it('hides quoted fragments, which often echo the input', () => {
     expect(redactQuoted(`Unexpected token 'h', "hello" is not valid JSON`)).toBe(
-      `Unexpected token '…', "…" is not valid JSON`,
+      `Unexpected token '…" is not valid JSON`,
     );
     expect(redactQuoted('no quotes here')).toBe('no quotes here');
-    expect(redactQuoted('got "a \\" b" and `x`')).toBe('got "…" and `…`');
+    expect(redactQuoted('got "a \\" b" and `x`')).toBe('got "…`');
+  });
+
+  it('hides a payload that itself holds quotes', () => {
+    expect(redactQuoted(`Unexpected token 'c', "card="4111"..." is not valid JSON`)).not.toContain('4111');
+    expect(redactQuoted(`bad 'x"SECRET-MARKER'`)).not.toContain('SECRET');
   });
 });

@@ -595,7 +595,7 @@ describe('bad input: records', () => {
           sqsForKinesisRecordOf(MiB + 1),
           failed(
             'InvalidEntry',
-            /^entry 0 is 1048577 bytes, over the kinesis:\S+ limit of 1048576 bytes per entry$/,
+            /^record is 1048577 bytes \(data \+ partition key\), over the maximum record size of the stream, 1048576 bytes$/,
           ),
         ],
       ],
@@ -608,7 +608,10 @@ describe('bad input: records', () => {
         [sqs(bodyWithKey(MULTI_BYTE_256, MiB)), delivered(MULTI_BYTE_256)],
         [
           sqs(bodyWithKey(MULTI_BYTE_256, MiB + 1)),
-          failed('InvalidEntry', /^entry 0 is 1048577 bytes, over the kinesis:/),
+          failed(
+            'InvalidEntry',
+            /^record is 1048577 bytes \(data \+ partition key\), over the maximum record size of the stream/,
+          ),
         ],
       ],
     },
@@ -621,7 +624,7 @@ describe('bad input: records', () => {
           sqsForKinesisRecordOf(MiB + 1),
           failed(
             'InvalidEntry',
-            /^entry 0 is 1048577 bytes, .*; the dead-letter send failed: InvalidEntry: entry 0 is \d+ bytes, over the sqs:/,
+            /^record is 1048577 bytes .*; the dead-letter send failed: InvalidEntry: message is \d+ bytes \(body \+ attributes\), over the maximum message size of the queue/,
           ),
         ],
         [sqs('small'), delivered()],
@@ -638,7 +641,7 @@ describe('bad input: records', () => {
           sqs('f'.repeat(FIREHOSE_RECORD + 1)),
           failed(
             'InvalidEntry',
-            /^entry 0 is 1024001 bytes, over the firehose:\S+ limit of 1024000 bytes per entry$/,
+            /^record is 1024001 bytes, over the Firehose maximum record size of 1024000 bytes \(1,000 KiB\)$/,
           ),
         ],
       ],
@@ -650,7 +653,7 @@ describe('bad input: records', () => {
         [sqs('f'.repeat(FIREHOSE_RECORD - 1)), delivered()],
         [
           sqs('f'.repeat(FIREHOSE_RECORD)),
-          failed('InvalidEntry', /^entry 0 is 1024001 bytes, over the firehose:/),
+          failed('InvalidEntry', /^record is 1024001 bytes, over the Firehose maximum record size/),
         ],
       ],
     },
@@ -672,7 +675,7 @@ describe('bad input: records', () => {
           kinesis('s'.repeat(MiB + 1)),
           failed(
             'InvalidEntry',
-            /^entry 0 is 1048577 bytes, over the sqs:\S+ limit of 1048576 bytes per entry$/,
+            /^message is 1048577 bytes \(body \+ attributes\), over the maximum message size of the queue, 1048576 bytes$/,
           ),
         ],
       ],
@@ -687,7 +690,13 @@ describe('bad input: records', () => {
       }),
       records: () => [
         [kinesis('a'.repeat(MiB - 19)), delivered()],
-        [kinesis('a'.repeat(MiB - 18)), failed('InvalidEntry', /^entry 0 is 1048577 bytes, over the sqs:/)],
+        [
+          kinesis('a'.repeat(MiB - 18)),
+          failed(
+            'InvalidEntry',
+            /^message is 1048577 bytes \(body \+ attributes\), over the maximum message size of the queue/,
+          ),
+        ],
       ],
     },
     {
