@@ -46,7 +46,9 @@ describe('kinesisDestination: sizes and validation', () => {
 
     // Act / Assert
     expect(destination.invalidReason(exact)).toBeUndefined();
-    expect(destination.invalidReason(over)).toMatch(/1048577 bytes .*maximum record size of the stream, 1048576/);
+    expect(destination.invalidReason(over)).toMatch(
+      /1048577 bytes .*maximum record size of the stream, 1048576/,
+    );
   });
 
   it('follows maxRecordBytes when the stream allows larger records', () => {
@@ -85,7 +87,11 @@ describe('kinesisDestination: sizes and validation', () => {
 
   it('counts the partition key in UTF-16 code units, so 128 emoji are the most a key may hold', () => {
     // Arrange
-    const at = { data: bytes(1), partitionKey: '😀'.repeat(128), explicitHashKey: (2n ** 128n - 1n).toString() };
+    const at = {
+      data: bytes(1),
+      partitionKey: '😀'.repeat(128),
+      explicitHashKey: (2n ** 128n - 1n).toString(),
+    };
     const over = { data: bytes(1), partitionKey: '😀'.repeat(129) };
 
     // Act / Assert
