@@ -4,7 +4,7 @@ export interface InvocationDeadline {
   readonly sending: AbortSignal;
   /** Aborts when dead-letter sends must stop: later than `sending`, still before Lambda's timeout. */
   readonly deadLettering: AbortSignal;
-  /** Clears the timers. */
+  /** Clears the timers and the listeners on middy's signal. */
   dispose(): void;
 }
 
@@ -13,12 +13,23 @@ interface RemainingTime {
   readonly getRemainingTimeInMillis?: () => number;
 }
 
-function abortAt(ms: number, timeoutSignal: AbortSignal, timers: NodeJS.Timeout[]): AbortSignal {
+/** Everything an invocation's deadline holds on to, released by `dispose`. */
+interface Held {
+  readonly timers: NodeJS.Timeout[];
+  readonly listeners: (() => void)[];
+}
+
+function abortAt(ms: number, timeoutSignal: AbortSignal, held: Held): AbortSignal {
   const controller = new AbortController();
   const abort = () => controller.abort(timeoutSignal.reason ?? new Error('the invocation deadline came'));
-  if (timeoutSignal.aborted) abort();
-  else timeoutSignal.addEventListener('abort', abort, { once: true });
-  if (Number.isFinite(ms)) timers.push(setTimeout(abort, Math.max(0, ms)));
+  if (timeoutSignal.aborted) {
+    abort();
+  } else {
+    // middy reuses its signal across the invocations of a warm container: the listener must go with the invocation.
+    timeoutSignal.addEventListener('abort', abort, { once: true });
+    held.listeners.push(() => timeoutSignal.removeEventListener('abort', abort));
+  }
+  if (Number.isFinite(ms)) held.timers.push(setTimeout(abort, Math.max(0, ms)));
   return controller.signal;
 }
 
@@ -38,12 +49,13 @@ export function invocationDeadline(
       ? context.getRemainingTimeInMillis()
       : Number.POSITIVE_INFINITY;
   const margin = Math.min(safetyMarginMs, Math.floor(remaining / 4));
-  const timers: NodeJS.Timeout[] = [];
+  const held: Held = { timers: [], listeners: [] };
   return {
-    sending: abortAt(remaining - margin, timeoutSignal, timers),
-    deadLettering: abortAt(remaining - Math.ceil(margin / 2), timeoutSignal, timers),
+    sending: abortAt(remaining - margin, timeoutSignal, held),
+    deadLettering: abortAt(remaining - Math.ceil(margin / 2), timeoutSignal, held),
     dispose: () => {
-      for (const timer of timers) clearTimeout(timer);
+      for (const timer of held.timers) clearTimeout(timer);
+      for (const remove of held.listeners) remove();
     },
   };
 }
