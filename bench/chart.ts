@@ -22,9 +22,9 @@ export interface Panel {
 }
 
 const WIDTH = 960;
-const HEIGHT = 460;
+const HEIGHT = 480;
 const PANEL_WIDTH = 400;
-const PLOT = { top: 70, height: 280, left: 70 } as const;
+const PLOT = { top: 92, height: 280, left: 70 } as const;
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

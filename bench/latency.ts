@@ -47,6 +47,11 @@ export interface LatencyResult {
     readonly sink: Measurement;
     readonly powertools: Measurement;
     readonly handRolled: Measurement;
+    /**
+     * The sink under the same share of failed entries, all InternalFailure and none
+     * throttled: tells the cost of retrying apart from the rate limiter's reaction to throttling.
+     */
+    readonly sinkWithoutThrottles: Measurement;
     /** How failures were injected for each. */
     readonly injection: Readonly<Record<string, string>>;
   };
@@ -152,8 +157,16 @@ export async function measureLatency(
     const handRolledFailing = await measure(service, handRolled, event);
     await service.configure({}, callFaults);
     const powertoolsFailing = await measure(service, powertools, event);
+    await service.configure(
+      {},
+      latencyFaults(LATENCY.latencyMs, { entryFailureRate: rate, entryThrottleShare: 0 }),
+    );
+    const sinkWithoutThrottles = await measure(service, sink, event);
     progress(
       `${rate * 100} % failures: done but missing: sink ${sinkFailing.doneButMissing}, hand-rolled ${handRolledFailing.doneButMissing}, Powertools ${powertoolsFailing.doneButMissing}`,
+    );
+    progress(
+      `${rate * 100} % failures: sink ${sinkFailing.elapsedMs} ms, ${sinkFailing.sinkRequests} requests; with no throttles among them ${sinkWithoutThrottles.elapsedMs} ms, ${sinkWithoutThrottles.sinkRequests} requests`,
     );
 
     const idealMs =
@@ -186,10 +199,12 @@ export async function measureLatency(
         sink: sinkFailing,
         powertools: powertoolsFailing,
         handRolled: handRolledFailing,
+        sinkWithoutThrottles,
         injection: {
           [sink.name]: `${rate * 100} % of PutRecords entries failed by the proxy (half throttled, half InternalFailure), not forwarded`,
           [handRolled.name]: `${rate * 100} % of PutRecords entries failed by the proxy (half throttled, half InternalFailure), not forwarded`,
           [powertools.name]: `${rate * 100} % of PutRecord calls failed by the proxy (half throttled HTTP 400, half HTTP 500), not forwarded`,
+          sinkWithoutThrottles: `${rate * 100} % of PutRecords entries failed by the proxy, all InternalFailure, not forwarded`,
         },
       },
       goalRatio: LATENCY.goalRatio,

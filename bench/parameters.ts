@@ -18,7 +18,7 @@ export const SMALL_RECORDS = { minBytes: 200, maxBytes: 1_000 } as const;
 export const CORE_OVERHEAD = {
   records: 10_000,
   warmupRepetitions: 10,
-  repetitions: 40,
+  repetitions: 80,
   /** Goal: the sink's µs per entry under this share of the SDK's serialization µs per entry. */
   goalShare: 0.1,
 } as const;
@@ -44,7 +44,7 @@ export const LATENCY = {
   maxInFlightRequests: 10,
   entryFailureRate: 0.1,
   /** Sink runs per point; the median counts. */
-  sinkRepetitions: 5,
+  sinkRepetitions: 9,
   /** Records of the warm-up run of each contender (sockets open, code compiled). */
   warmupRecords: 1_000,
   /** Records of the sequential Powertools run, whose time per record is extrapolated to `records`. */
