@@ -4,7 +4,7 @@ import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord, SQSEvent, SQSRecord } from 'aws-lambda';
 import { AsyncSink } from './core/sink.js';
 import type { RecordFailure, RecordOutcome, SinkRecord, SinkResult } from './core/types.js';
-import { FailureCode } from './core/types.js';
+import { emptySinkStats, FailureCode } from './core/types.js';
 import { FullBatchFailureError } from './full-batch-failure-error.js';
 import {
   type Conversion,
@@ -21,7 +21,6 @@ import { MalformedEventError } from './sources/malformed-event-error.js';
 import { parseSourceEvent, type SourceRecord, type SourceRecordInfo } from './sources/source-event.js';
 import {
   countByCode,
-  emptySinkStats,
   type FailureLine,
   type InvocationSummary,
   MAX_LISTED_FAILURES,

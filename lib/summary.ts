@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SinkStats } from './core/types.js';
 import type { PoisonPolicy } from './poison.js';
 import type { SourceKind } from './sources/source-event.js';
 
@@ -51,25 +50,6 @@ export interface InvocationSummary {
   readonly elapsedMs: number;
   readonly failures: readonly FailureLine[];
   readonly failuresNotListed: number;
-}
-
-/** The sink's stats for a run that sent nothing (no records, or none to send). */
-export function emptySinkStats(): SinkStats {
-  return {
-    records: 0,
-    recordsDone: 0,
-    recordsFailed: 0,
-    entries: 0,
-    entriesSent: 0,
-    entriesAccepted: 0,
-    entriesRetried: 0,
-    requests: 0,
-    requestsFailed: 0,
-    throttles: 0,
-    batchFill: 0,
-    deadlineReached: false,
-    elapsedMs: 0,
-  };
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   type Destination,
   type EntryResult,
   type ErrorClassification,
+  emptySinkStats,
   FailureCode,
   type RecordFailure,
   type RecordOutcome,
@@ -88,21 +89,7 @@ class SinkRun<Entry> {
         maxInFlightEntries: options.maxInFlightRequests * limits.maxEntriesPerRequest,
         maxBatchSize: limits.maxEntriesPerRequest,
       });
-    this.stats = {
-      records: records.length,
-      recordsDone: 0,
-      recordsFailed: 0,
-      entries: 0,
-      entriesSent: 0,
-      entriesAccepted: 0,
-      entriesRetried: 0,
-      requests: 0,
-      requestsFailed: 0,
-      throttles: 0,
-      batchFill: 0,
-      deadlineReached: false,
-      elapsedMs: 0,
-    };
+    this.stats = { ...emptySinkStats(), records: records.length };
   }
 
   async execute(): Promise<SinkResult> {

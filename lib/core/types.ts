@@ -98,6 +98,25 @@ export interface SinkStats {
   elapsedMs: number;
 }
 
+/** Stats with every counter at zero: a run's starting point, and the stats of a run that sent nothing. */
+export function emptySinkStats(): SinkStats {
+  return {
+    records: 0,
+    recordsDone: 0,
+    recordsFailed: 0,
+    entries: 0,
+    entriesSent: 0,
+    entriesAccepted: 0,
+    entriesRetried: 0,
+    requests: 0,
+    requestsFailed: 0,
+    throttles: 0,
+    batchFill: 0,
+    deadlineReached: false,
+    elapsedMs: 0,
+  };
+}
+
 /** The result of one sink run: an outcome per input record, in input order. */
 export interface SinkResult {
   readonly outcomes: readonly RecordOutcome[];

@@ -3,6 +3,7 @@
  * environment is set, so that its cold-start configuration sees the test's variables.
  */
 import { vi } from 'vitest';
+import { FUNCTION_VARIABLES } from '../../local/function-module.js';
 
 /** The handler a ready-made function exports, called as Lambda calls it. */
 export type FunctionHandler = (
@@ -27,27 +28,6 @@ export const LOCAL_ENVIRONMENT = {
   POWERTOOLS_SERVICE_NAME: 'function-test',
   POWERTOOLS_METRICS_NAMESPACE: 'LambdaAsyncSinkTest',
 } as const;
-
-/** The variables of the functions; each test sets the ones it needs, and the rest are cleared. */
-const FUNCTION_VARIABLES = [
-  'STREAM_NAME',
-  'PARTITION_KEY_FIELD',
-  'DELIVERY_STREAM_NAME',
-  'APPEND_NEWLINE',
-  'QUEUE_URL',
-  'MAX_IN_FLIGHT_REQUESTS',
-  'MAX_ATTEMPTS',
-  'REQUEST_TIMEOUT_MS',
-  'POISON_POLICY',
-  'DEAD_LETTER_QUEUE_URL',
-  'THROW_ON_FULL_BATCH_FAILURE',
-  'ORDERED',
-  'LOG_PAYLOADS',
-  'AWS_ENDPOINT_URL',
-  'AWS_ENDPOINT_URL_KINESIS',
-  'AWS_ENDPOINT_URL_FIREHOSE',
-  'AWS_ENDPOINT_URL_SQS',
-] as const;
 
 /** Sets the environment (restored by `vi.unstubAllEnvs()`) and imports the function's module afresh. */
 export async function importFunction(
