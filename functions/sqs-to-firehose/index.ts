@@ -4,25 +4,15 @@
  * variables of functions/config.ts.
  */
 import type { SQSRecord } from 'aws-lambda';
-import { type FirehoseEntry, firehoseDestination } from '../../lib/destinations/firehose.js';
+import type { FirehoseEntry } from '../../lib/destinations/firehose.js';
 import { createSinkHandler } from '../../lib/handler.js';
-import { booleanVariable, fromVariable, readTuning, requiredString, tuningOptions } from '../config.js';
+import { booleanVariable, readTuning, tuningOptions } from '../config.js';
+import { firehoseFromEnvironment } from '../firehose-from-environment.js';
 import { sqsToFirehose } from './convert.js';
 
 const env = process.env;
 const tuning = readTuning(env);
-const deliveryStreamName = requiredString(
-  env,
-  'DELIVERY_STREAM_NAME',
-  'the name of the destination Firehose stream',
-);
-const destination = fromVariable('DELIVERY_STREAM_NAME', () =>
-  firehoseDestination({
-    deliveryStreamName,
-    maxInFlightRequests: tuning.maxInFlightRequests,
-    requestTimeoutMs: tuning.requestTimeoutMs,
-  }),
-);
+const destination = firehoseFromEnvironment(env, tuning);
 
 /** The Lambda handler. */
 export const handler = createSinkHandler<SQSRecord, FirehoseEntry>({
