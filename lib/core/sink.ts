@@ -194,7 +194,7 @@ class SinkRun<Entry> {
     this.queue.release(request.batch);
     if (this.stopped) return;
     const retry: QueuedEntry<Entry>[] = [];
-    let throttled = false;
+    let throttledEntries = 0;
     if (settlement.kind === 'error') {
       const { classification } = settlement;
       this.stats.requestsFailed++;
@@ -202,6 +202,7 @@ class SinkRun<Entry> {
         this.rateLimiter.registerCompletedRequest({
           batchSize: request.batch.length,
           failedEntries: request.batch.length,
+          throttledEntries: 0,
           throttled: false,
         });
         this.stop({
@@ -211,7 +212,7 @@ class SinkRun<Entry> {
         this.stats.fatalError = `${classification.code}: ${classification.message}`;
         return;
       }
-      throttled = classification.throttled;
+      if (classification.throttled) throttledEntries = request.batch.length;
       for (const queued of request.batch) this.retryOrFail(queued, classification.code, retry);
     } else {
       const { results } = settlement;
@@ -222,7 +223,7 @@ class SinkRun<Entry> {
           this.stats.entriesAccepted++;
           if (--queued.record.remaining === 0 && !queued.record.settled) this.succeed(queued.record);
         } else if (result.status === 'retryable') {
-          throttled ||= result.throttled === true;
+          if (result.throttled === true) throttledEntries++;
           this.retryOrFail(queued, result.code, retry);
         } else {
           this.failEntry(queued, {
@@ -232,10 +233,12 @@ class SinkRun<Entry> {
         }
       }
     }
+    const throttled = throttledEntries > 0;
     if (throttled) this.stats.throttles++;
     this.rateLimiter.registerCompletedRequest({
       batchSize: request.batch.length,
       failedEntries: retry.length,
+      throttledEntries,
       throttled,
     });
     // Failed entries go back to the *front*, in their order: later entries must not overtake them.

@@ -224,15 +224,60 @@ describe('deadlines and timeouts', () => {
 });
 
 describe('rate limiting', () => {
-  it('AIMD shrinks the window on throttling and grows it on clean requests', () => {
+  it('AIMD halves the window when a whole request is throttled and grows it on clean requests', () => {
     const limiter = new AimdRateLimiter({ maxInFlightEntries: 1_000, maxBatchSize: 500, increaseBy: 50 });
     limiter.registerInFlightRequest({ batchSize: 500 });
-    limiter.registerCompletedRequest({ batchSize: 500, failedEntries: 500, throttled: true });
+    limiter.registerCompletedRequest({
+      batchSize: 500,
+      failedEntries: 500,
+      throttledEntries: 500,
+      throttled: true,
+    });
     expect(limiter.currentWindow).toBe(500);
-    limiter.registerCompletedRequest({ batchSize: 0, failedEntries: 500, throttled: true });
+    limiter.registerInFlightRequest({ batchSize: 100 });
+    limiter.registerCompletedRequest({
+      batchSize: 100,
+      failedEntries: 100,
+      throttledEntries: 100,
+      throttled: true,
+    });
     expect(limiter.maxBatchSize()).toBe(250);
-    limiter.registerCompletedRequest({ batchSize: 0, failedEntries: 0, throttled: false });
+    limiter.registerInFlightRequest({ batchSize: 100 });
+    limiter.registerCompletedRequest({
+      batchSize: 100,
+      failedEntries: 0,
+      throttledEntries: 0,
+      throttled: false,
+    });
     expect(limiter.currentWindow).toBe(300);
+  });
+
+  it('AIMD shrinks once per round trip: requests already in flight carry the same news', () => {
+    const limiter = new AimdRateLimiter({ maxInFlightEntries: 1_000, maxBatchSize: 100, increaseBy: 0 });
+    for (let i = 0; i < 4; i++) limiter.registerInFlightRequest({ batchSize: 100 });
+    const throttledWhole = { batchSize: 100, failedEntries: 100, throttledEntries: 100, throttled: true };
+    for (let i = 0; i < 4; i++) limiter.registerCompletedRequest(throttledWhole);
+    expect(limiter.currentWindow).toBe(500);
+    limiter.registerInFlightRequest({ batchSize: 100 });
+    limiter.registerCompletedRequest(throttledWhole);
+    expect(limiter.currentWindow).toBe(250);
+  });
+
+  it('AIMD cuts in proportion to the throttled share, so scattered throttles do not collapse the window', () => {
+    const limiter = new AimdRateLimiter({ maxInFlightEntries: 5_000, maxBatchSize: 500 });
+    // 10 requests in flight per round trip, 5 % of every one of them throttled, for 50 round trips.
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 10; i++) limiter.registerInFlightRequest({ batchSize: 500 });
+      for (let i = 0; i < 10; i++) {
+        limiter.registerCompletedRequest({
+          batchSize: 500,
+          failedEntries: 25,
+          throttledEntries: 25,
+          throttled: true,
+        });
+      }
+    }
+    expect(limiter.currentWindow).toBeGreaterThan(2_500);
   });
 
   it('sends smaller requests after the destination throttles', async () => {
