@@ -117,41 +117,59 @@ class SinkRun<Entry> {
   private enqueue(): void {
     const { limits } = this.destination;
     const perEntry = Math.min(limits.maxBytesPerEntry, limits.maxBytesPerRequest);
+    const sizes: number[] = [];
     let seq = 0;
     for (let index = 0; index < this.records.length; index++) {
       const record = this.records[index];
-      const state: RecordState = { id: record.id, index, remaining: record.entries.length, settled: false };
+      const { entries } = record;
+      const state: RecordState = { id: record.id, index, remaining: entries.length, settled: false };
       this.states[index] = state;
       this.unsettled++;
-      this.stats.entries += record.entries.length;
-      const queued: QueuedEntry<Entry>[] = [];
-      let invalid: RecordFailure | undefined;
-      for (let position = 0; position < record.entries.length && !invalid; position++) {
-        const entry = record.entries[position];
-        let size = 0;
-        let reason: string | undefined;
-        try {
-          size = this.destination.sizeOf(entry);
-          // The destination's own reason first: it names the limit in the service's terms.
-          reason =
-            this.destination.invalidReason(entry) ??
-            (size > perEntry
-              ? `entry ${position} is ${size} bytes, over the ${this.destination.name} limit of ${perEntry} bytes per entry`
-              : undefined);
-        } catch (error) {
-          // A malformed entry (say, no body) must fail its record, not the whole invocation.
-          reason = `entry ${position} could not be checked: ${error instanceof Error ? error.message : String(error)}`;
-        }
-        if (reason !== undefined) {
-          invalid = { code: FailureCode.InvalidEntry, reason: reason };
-          break;
-        }
-        const key = this.options.ordered ? (this.destination.orderingKeyOf?.(entry) ?? `\u0000${seq}`) : '';
-        queued.push({ entry, size, seq: seq++, record: state, key, attempts: 0, readyAt: 0 });
+      this.stats.entries += entries.length;
+      // Every entry is checked before any is queued: a record that fails now sends nothing.
+      let invalid: string | undefined;
+      for (let position = 0; position < entries.length && invalid === undefined; position++) {
+        invalid = this.check(entries[position], position, perEntry, sizes);
       }
-      if (invalid) this.fail(state, invalid);
-      else if (queued.length === 0) this.succeed(state);
-      else for (const item of queued) this.queue.push(item);
+      if (invalid !== undefined) {
+        this.fail(state, { code: FailureCode.InvalidEntry, reason: invalid });
+        continue;
+      }
+      if (entries.length === 0) {
+        this.succeed(state);
+        continue;
+      }
+      for (let position = 0; position < entries.length; position++) {
+        const entry = entries[position];
+        const key = this.options.ordered ? (this.destination.orderingKeyOf?.(entry) ?? `\u0000${seq}`) : '';
+        this.queue.push({
+          entry,
+          size: sizes[position],
+          seq: seq++,
+          record: state,
+          key,
+          attempts: 0,
+          readyAt: 0,
+        });
+      }
+    }
+  }
+
+  /** Measures an entry (into `sizes[position]`) and says why no request could take it, if so. */
+  private check(entry: Entry, position: number, perEntry: number, sizes: number[]): string | undefined {
+    try {
+      const size = this.destination.sizeOf(entry);
+      sizes[position] = size;
+      // The destination's own reason first: it names the limit in the service's terms.
+      return (
+        this.destination.invalidReason(entry, size) ??
+        (size > perEntry
+          ? `entry ${position} is ${size} bytes, over the ${this.destination.name} limit of ${perEntry} bytes per entry`
+          : undefined)
+      );
+    } catch (error) {
+      // A malformed entry (say, no body) must fail its record, not the whole invocation.
+      return `entry ${position} could not be checked: ${error instanceof Error ? error.message : String(error)}`;
     }
   }
 

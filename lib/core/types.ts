@@ -46,8 +46,11 @@ export interface Destination<Entry> {
   readonly limits: DestinationLimits;
   /** The entry's size as the service counts it. Called once per entry. */
   sizeOf(entry: Entry): number;
-  /** Why no request could ever accept this entry (naming the limit), or `undefined` when it is valid. */
-  invalidReason(entry: Entry): string | undefined;
+  /**
+   * Why no request could ever accept this entry (naming the limit), or `undefined` when it
+   * is valid. The core passes `size`, what `sizeOf` answered, so that entries are measured once.
+   */
+  invalidReason(entry: Entry, size?: number): string | undefined;
   /**
    * Sends one batch. Resolves with one result per entry, in the entries' order; rejects
    * when the whole request failed, and then `classifyError` decides what that means.

@@ -44,9 +44,9 @@ export function firehoseEntrySize(entry: FirehoseEntry): number {
 }
 
 /** Why Firehose would never accept this entry, or `undefined`. */
-export function firehoseInvalidReason(entry: FirehoseEntry): string | undefined {
+export function firehoseInvalidReason(entry: FirehoseEntry, measured?: number): string | undefined {
   if (!(entry.data instanceof Uint8Array)) return 'data must be a Uint8Array';
-  const size = firehoseEntrySize(entry);
+  const size = measured ?? firehoseEntrySize(entry);
   if (size > FIREHOSE_LIMITS.maxBytesPerEntry) {
     return `record is ${size} bytes, over the Firehose maximum record size of ${FIREHOSE_LIMITS.maxBytesPerEntry} bytes (1,000 KiB)`;
   }

@@ -64,7 +64,11 @@ export function kinesisEntrySize(entry: KinesisEntry): number {
 }
 
 /** Why Kinesis would never accept this entry, or `undefined`. */
-export function kinesisInvalidReason(entry: KinesisEntry, maxRecordBytes: number): string | undefined {
+export function kinesisInvalidReason(
+  entry: KinesisEntry,
+  maxRecordBytes: number,
+  measured?: number,
+): string | undefined {
   if (!(entry.data instanceof Uint8Array)) return 'data must be a Uint8Array';
   if (typeof entry.partitionKey !== 'string') return 'partitionKey must be a string';
   // UTF-16 code units, as kinesalite and (we believe) the service's own validation count: a key
@@ -73,7 +77,7 @@ export function kinesisInvalidReason(entry: KinesisEntry, maxRecordBytes: number
   if (keyLength < 1 || keyLength > KINESIS_LIMITS.maxPartitionKeyCharacters) {
     return `partitionKey must have 1 to ${KINESIS_LIMITS.maxPartitionKeyCharacters} characters; it has ${keyLength}`;
   }
-  const size = kinesisEntrySize(entry);
+  const size = measured ?? kinesisEntrySize(entry);
   if (size > maxRecordBytes) {
     return `record is ${size} bytes (data + partition key), over the maximum record size of the stream, ${maxRecordBytes} bytes`;
   }
@@ -169,7 +173,7 @@ export function kinesisDestination(options: KinesisDestinationOptions): KinesisD
       maxBytesPerEntry: maxRecordBytes,
     },
     sizeOf: kinesisEntrySize,
-    invalidReason: (entry) => kinesisInvalidReason(entry, maxRecordBytes),
+    invalidReason: (entry, size) => kinesisInvalidReason(entry, maxRecordBytes, size),
     async send(entries, signal) {
       const output = await client.send(new PutRecordsCommand(putRecordsInput(stream, entries)), {
         abortSignal: signal,

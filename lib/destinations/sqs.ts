@@ -89,13 +89,17 @@ export interface SqsQueueKind {
 }
 
 /** Why SQS would never accept this entry on this kind of queue, or `undefined`. */
-export function sqsInvalidReason(entry: SqsEntry, queue: SqsQueueKind): string | undefined {
+export function sqsInvalidReason(
+  entry: SqsEntry,
+  queue: SqsQueueKind,
+  measured?: number,
+): string | undefined {
   if (typeof entry.body !== 'string' || entry.body.length === 0) return 'body must be a non-empty string';
   const invalid = invalidCharacterIn(entry.body);
   if (invalid !== undefined) return `body has a character SQS rejects (${invalid})`;
   const attributesReason = invalidAttributesReason(entry.messageAttributes);
   if (attributesReason !== undefined) return attributesReason;
-  const size = sqsEntrySize(entry);
+  const size = measured ?? sqsEntrySize(entry);
   if (size > queue.maxMessageBytes) {
     return `message is ${size} bytes (body + attributes), over the maximum message size of the queue, ${queue.maxMessageBytes} bytes`;
   }
@@ -263,7 +267,7 @@ export function sqsDestination(options: SqsDestinationOptions): SqsDestination {
       maxBytesPerEntry: maxMessageBytes,
     },
     sizeOf: sqsEntrySize,
-    invalidReason: (entry) => sqsInvalidReason(entry, queue),
+    invalidReason: (entry, size) => sqsInvalidReason(entry, queue, size),
     async send(entries, signal) {
       const output = await client.send(
         new SendMessageBatchCommand(sendMessageBatchInput(queueUrl, entries)),
