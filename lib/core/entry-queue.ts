@@ -1,12 +1,3 @@
-/** A source record's progress through one run. Internal to the core. */
-export interface RecordState {
-  readonly id: string;
-  readonly index: number;
-  /** Entries not yet accepted. */
-  remaining: number;
-  settled: boolean;
-}
-
 /** An entry waiting to be sent, with what the core knows of it. Internal to the core. */
 export interface QueuedEntry<Entry> {
   readonly entry: Entry;
@@ -14,7 +5,8 @@ export interface QueuedEntry<Entry> {
   readonly size: number;
   /** Position in the run's input order. */
   readonly seq: number;
-  readonly record: RecordState;
+  /** Index of its source record in the run's input; the record's progress lives in the run's arrays. */
+  readonly record: number;
   /** Ordering key in ordered mode; unused otherwise. */
   readonly key: string;
   attempts: number;
@@ -62,6 +54,9 @@ export interface EntryQueue<Entry> {
  * hot path), retried entries in a small front array sorted by input order.
  */
 export class UnorderedEntryQueue<Entry> implements EntryQueue<Entry> {
+  /** `settled[record]` is 1 once the record is done or failed: its entries are not sent any more. */
+  constructor(private readonly settled: Uint8Array) {}
+
   private front: QueuedEntry<Entry>[] = [];
   private main: QueuedEntry<Entry>[] = [];
   private head = 0;
@@ -83,7 +78,7 @@ export class UnorderedEntryQueue<Entry> implements EntryQueue<Entry> {
       for (const queued of this.front) {
         if (full) {
           kept.push(queued);
-        } else if (queued.record.settled) {
+        } else if (this.settled[queued.record] === 1) {
           onDropped(queued, []);
         } else if (queued.readyAt > bounds.now) {
           kept.push(queued);
@@ -99,7 +94,7 @@ export class UnorderedEntryQueue<Entry> implements EntryQueue<Entry> {
     }
     while (!full && this.head < this.main.length) {
       const queued = this.main[this.head];
-      if (queued.record.settled) {
+      if (this.settled[queued.record] === 1) {
         onDropped(queued, []);
       } else if (batch.length < bounds.maxEntries && bytes + queued.size <= bounds.maxBytes) {
         batch.push(queued);
@@ -171,6 +166,9 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
   private readonly inFlight = new Set<string>();
   private count = 0;
 
+  /** `settled[record]` is 1 once the record is done or failed: its entries are not sent any more. */
+  constructor(private readonly settled: Uint8Array) {}
+
   get length(): number {
     return this.count;
   }
@@ -189,7 +187,7 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
       if (batch.length >= bounds.maxEntries) break;
       if (this.inFlight.has(key)) continue;
       const queued = lane.items[lane.head];
-      if (queued.record.settled) {
+      if (this.settled[queued.record] === 1) {
         // The record failed elsewhere: its later entries of this key must not overtake it.
         const later = lane.items.slice(lane.head + 1);
         this.lanes.delete(key);

@@ -1,11 +1,5 @@
 import { fullJitterBackoff } from './backoff.js';
-import {
-  type EntryQueue,
-  OrderedEntryQueue,
-  type QueuedEntry,
-  type RecordState,
-  UnorderedEntryQueue,
-} from './entry-queue.js';
+import { type EntryQueue, OrderedEntryQueue, type QueuedEntry, UnorderedEntryQueue } from './entry-queue.js';
 import { type ResolvedSinkOptions, resolveSinkOptions, type SinkOptions } from './options.js';
 import { AimdRateLimiter, type RateLimitingStrategy } from './rate-limiter.js';
 import {
@@ -61,7 +55,10 @@ export class AsyncSink<Entry> {
 /** One invocation's worth of state. Discarded when the run returns. */
 class SinkRun<Entry> {
   private readonly outcomes: RecordOutcome[];
-  private readonly states: RecordState[];
+  /** Per record: entries not yet accepted. Arrays, not an object per record: this is the hot path. */
+  private readonly remaining: Int32Array;
+  /** Per record: 1 once done or failed. */
+  private readonly settled: Uint8Array;
   private readonly queue: EntryQueue<Entry>;
   private readonly rateLimiter: RateLimitingStrategy;
   private readonly stats: SinkStats;
@@ -81,8 +78,11 @@ class SinkRun<Entry> {
   ) {
     const { limits } = destination;
     this.outcomes = new Array(records.length);
-    this.states = new Array(records.length);
-    this.queue = options.ordered ? new OrderedEntryQueue<Entry>() : new UnorderedEntryQueue<Entry>();
+    this.remaining = new Int32Array(records.length);
+    this.settled = new Uint8Array(records.length);
+    this.queue = options.ordered
+      ? new OrderedEntryQueue<Entry>(this.settled)
+      : new UnorderedEntryQueue<Entry>(this.settled);
     this.rateLimiter =
       options.rateLimiter ??
       new AimdRateLimiter({
@@ -120,10 +120,8 @@ class SinkRun<Entry> {
     const sizes: number[] = [];
     let seq = 0;
     for (let index = 0; index < this.records.length; index++) {
-      const record = this.records[index];
-      const { entries } = record;
-      const state: RecordState = { id: record.id, index, remaining: entries.length, settled: false };
-      this.states[index] = state;
+      const { entries } = this.records[index];
+      this.remaining[index] = entries.length;
       this.unsettled++;
       this.stats.entries += entries.length;
       // Every entry is checked before any is queued: a record that fails now sends nothing.
@@ -132,11 +130,11 @@ class SinkRun<Entry> {
         invalid = this.check(entries[position], position, perEntry, sizes);
       }
       if (invalid !== undefined) {
-        this.fail(state, { code: FailureCode.InvalidEntry, reason: invalid });
+        this.fail(index, { code: FailureCode.InvalidEntry, reason: invalid });
         continue;
       }
       if (entries.length === 0) {
-        this.succeed(state);
+        this.succeed(index);
         continue;
       }
       for (let position = 0; position < entries.length; position++) {
@@ -146,7 +144,7 @@ class SinkRun<Entry> {
           entry,
           size: sizes[position],
           seq: seq++,
-          record: state,
+          record: index,
           key,
           attempts: 0,
           readyAt: 0,
@@ -239,7 +237,8 @@ class SinkRun<Entry> {
         const result = results[i];
         if (result.status === 'accepted') {
           this.stats.entriesAccepted++;
-          if (--queued.record.remaining === 0 && !queued.record.settled) this.succeed(queued.record);
+          if (--this.remaining[queued.record] === 0 && this.settled[queued.record] === 0)
+            this.succeed(queued.record);
         } else if (result.status === 'retryable') {
           if (result.throttled === true) throttledEntries++;
           this.retryOrFail(queued, result.code, retry);
@@ -273,7 +272,7 @@ class SinkRun<Entry> {
   }
 
   private retryOrFail(queued: QueuedEntry<Entry>, code: string, retry: QueuedEntry<Entry>[]): void {
-    if (queued.record.settled) return;
+    if (this.settled[queued.record] === 1) return;
     if (queued.attempts >= this.options.maxAttempts) {
       this.failEntry(queued, {
         code: FailureCode.RetriesExhausted,
@@ -298,25 +297,25 @@ class SinkRun<Entry> {
     for (const successor of later) {
       this.fail(successor.record, {
         code: FailureCode.PredecessorFailed,
-        reason: `an earlier entry with the same ordering key (record ${failed.record.id}) failed`,
+        reason: `an earlier entry with the same ordering key (record ${this.records[failed.record].id}) failed`,
       });
     }
   }
 
-  private succeed(state: RecordState): void {
-    state.settled = true;
+  private succeed(index: number): void {
+    this.settled[index] = 1;
     this.unsettled--;
     this.stats.recordsDone++;
-    this.outcomes[state.index] = { id: state.id, status: 'done' };
+    this.outcomes[index] = { id: this.records[index].id, status: 'done' };
   }
 
-  private fail(state: RecordState, failure: RecordFailure): void {
-    if (state.settled) return;
-    state.settled = true;
+  private fail(index: number, failure: RecordFailure): void {
+    if (this.settled[index] === 1) return;
+    this.settled[index] = 1;
     this.unsettled--;
     this.stats.recordsFailed++;
-    this.outcomes[state.index] = {
-      id: state.id,
+    this.outcomes[index] = {
+      id: this.records[index].id,
       status: 'failed',
       code: failure.code,
       reason: failure.reason,
@@ -330,7 +329,7 @@ class SinkRun<Entry> {
     for (const request of this.inFlight) request.abandon();
     this.inFlight.clear();
     this.queue.drain();
-    for (const state of this.states) this.fail(state, failure);
+    for (let index = 0; index < this.records.length; index++) this.fail(index, failure);
     this.signal();
   }
 
