@@ -1,0 +1,184 @@
+/** The soak's report: what it is made of (written as JSON), and how it reads as text. */
+import type { FaultStats } from '../local/fault-proxy.js';
+import type { PipelineName } from '../local/pipeline-settings.js';
+import type { ChildProcessStats } from '../local/pollers/child-process-handler.js';
+import type { PollerStats } from '../local/pollers/types.js';
+import type { FaultLevels, FaultWeather } from './fault-schedule.js';
+import type { FunctionTotals } from './function-totals.js';
+import type { AttemptOutcome, DuplicateCauses } from './record-ledger.js';
+
+/** One pipeline's part of the report. */
+export interface SoakPipelineReport {
+  readonly pipeline: PipelineName;
+  readonly produced: number;
+  readonly delivered: number;
+  readonly deadLettered: number;
+  readonly lost: number;
+  readonly unexpected: number;
+  readonly settled: boolean;
+  readonly elapsedMs: number;
+  readonly drainMs: number;
+  readonly verifyMs: number;
+  readonly recordsPerSecond: number;
+  readonly duplicates: number;
+  readonly duplicateCauses: DuplicateCauses;
+  readonly invocations: number;
+  readonly poller: PollerStats;
+  readonly processes: ChildProcessStats;
+  readonly proxy: FaultStats;
+  readonly function: FunctionTotals;
+}
+
+/** Everything a soak run found, as written to soak/results/latest.json. */
+export interface SoakReport {
+  /** Nothing lost, nothing unexpected, nothing dead-lettered, every record settled. */
+  readonly ok: boolean;
+  /** Records the sources accepted. */
+  readonly produced: number;
+  /** Distinct produced records found at the destinations. */
+  readonly delivered: number;
+  /** Produced records in a dead-letter or on-failure queue instead (0 with the default limits). */
+  readonly deadLettered: number;
+  /** produced − delivered − dead-lettered: must be 0. */
+  readonly lost: number;
+  readonly lostIds: readonly string[];
+  /** Payloads at a destination that no producer wrote: must be 0. */
+  readonly unexpected: number;
+  /** Every produced record was settled at its source before the drain timeout. */
+  readonly settled: boolean;
+  /** The time bound stopped production before every record was produced. */
+  readonly cutByTimeBound: boolean;
+  readonly duplicates: {
+    /** Copies beyond the first (at-least-once delivery allows them). */
+    readonly total: number;
+    readonly recordsDuplicated: number;
+    readonly maxCopies: number;
+    /** Every extra copy, put down to one cause; they add up to `total`. */
+    readonly causes: DuplicateCauses;
+  };
+  readonly retries: {
+    /** Records the event sources handed to the function again after a failure. */
+    readonly recordsHandedAgain: number;
+    /** SQS messages received again (receive count above 1). */
+    readonly sqsMessagesRedelivered: number;
+    /** Entries the sink sent again within an invocation (from the function's summary lines). */
+    readonly entriesResentBySink: number;
+    /** Every hand-over of a record to the function, and how each ended for the record. */
+    readonly handOvers: number;
+    readonly handOversByOutcome: Readonly<Record<AttemptOutcome, number>>;
+  };
+  readonly throughput: {
+    /** Records produced per second of the pipelines' run (first record produced to last settled). */
+    readonly recordsPerSecond: number;
+    readonly elapsedMs: number;
+    /** With setup and read-back. */
+    readonly wallClockMs: number;
+  };
+  readonly invocations: {
+    readonly total: number;
+    readonly partial: number;
+    /** Failed as a whole: the handler threw or its process died. */
+    readonly errors: number;
+    readonly timeouts: number;
+    readonly invalidResponses: number;
+  };
+  readonly faults: {
+    readonly phases: number;
+    readonly weathers: Partial<Record<FaultWeather, number>>;
+    readonly entriesSeen: number;
+    readonly entriesFailed: number;
+    readonly entryFailureRate: number;
+    /** What the fault proxies injected. */
+    readonly proxy: FaultStats;
+    /** What happened to the function's processes. */
+    readonly processes: ChildProcessStats;
+    /** Kills drawn for invocations that ended before the kill came. */
+    readonly killsNotReached: number;
+    /** Records the function reported failed, by reason (e.g. `DeadlineReached` after a latency spike). */
+    readonly functionRecordsFailedByReason: Readonly<Record<string, number>>;
+    /** Invocations whose sending stopped at the deadline. */
+    readonly deadlineReached: number;
+  };
+  readonly function: FunctionTotals;
+  readonly pipelines: readonly SoakPipelineReport[];
+  readonly parameters: {
+    readonly records: number;
+    readonly minutes: number;
+    readonly seed: number;
+    readonly pipelines: readonly Readonly<Record<string, unknown>>[];
+    readonly recordBytes: number;
+    readonly timeoutMs: number;
+    readonly phaseSeconds: number;
+    readonly drainTimeoutSeconds: number;
+    readonly faultLevels: FaultLevels;
+    readonly machine: { readonly node: string; readonly cpus: number; readonly platform: string };
+  };
+  readonly startedAt: string;
+  readonly finishedAt: string;
+}
+
+const n = (value: number) => value.toLocaleString('en-US');
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const pad = (label: string) => `  ${label.padEnd(22)}`;
+
+const CAUSE_TEXT: Readonly<Record<keyof DuplicateCauses, string>> = {
+  handedAgainAfterSuccess:
+    'handed again after the function succeeded with it (Kinesis re-read from the checkpoint)',
+  timedOutAfterSends: 'the invocation timed out after its sends (the function hung)',
+  timedOutMidBatch: 'the invocation timed out mid-batch (event loop frozen, calls in flight)',
+  killedAfterSends: 'the process was killed after some of its sends',
+  reportedFailedButStored: 'reported failed though stored (answer lost, or a spike past the deadline)',
+  functionErrorAfterSends: 'the invocation failed as a whole after some sends',
+  resentWithinInvocation: 'sent twice within one invocation (connection dropped after forwarding)',
+};
+
+/** The report as text, for the terminal. */
+export function formatSoakReport(report: SoakReport): string[] {
+  const f = report.faults;
+  const p = f.proxy;
+  const pr = f.processes;
+  const lines = [
+    'Soak report (read back from the destinations)',
+    `${pad('produced')}${n(report.produced)}${report.cutByTimeBound ? `   (of ${n(report.parameters.records)}: the time bound stopped production)` : ''}`,
+    `${pad('delivered')}${n(report.delivered)}   distinct records found at the destinations`,
+    `${pad('dead-lettered')}${n(report.deadLettered)}`,
+    `${pad('LOST')}${n(report.lost)}${report.lostIds.length > 0 ? `   e.g. ${report.lostIds.slice(0, 5).join(', ')}` : ''}`,
+    ...(report.unexpected > 0
+      ? [`${pad('unexpected')}${n(report.unexpected)}   payloads nobody produced`]
+      : []),
+    ...(report.settled
+      ? []
+      : [`${pad('NOT SETTLED')}records were still at a source when the drain timeout came`]),
+    `${pad('duplicates')}${n(report.duplicates.total)} extra copies of ${n(report.duplicates.recordsDuplicated)} records (at most ${report.duplicates.maxCopies} copies of one)`,
+  ];
+  for (const [cause, count] of Object.entries(report.duplicates.causes) as [
+    keyof DuplicateCauses,
+    number,
+  ][]) {
+    if (count > 0) lines.push(`${pad('')}  ${n(count).padStart(9)}  ${CAUSE_TEXT[cause]}`);
+  }
+  lines.push(
+    `${pad('retries')}${n(report.retries.recordsHandedAgain)} records handed to the function again by the event sources, ${n(report.retries.entriesResentBySink)} entries resent by the sink`,
+    `${pad('invocations')}${n(report.invocations.total)} (${n(report.invocations.partial)} partial, ${n(report.invocations.errors)} failed as a whole, ${n(report.invocations.timeouts)} timed out)`,
+    `${pad('throughput')}${n(report.throughput.recordsPerSecond)} records/s over ${s(report.throughput.elapsedMs)} (${s(report.throughput.wallClockMs)} with setup and read-back)`,
+    `${pad('faults: entries')}${n(f.entriesFailed)} of ${n(f.entriesSeen)} failed (${(f.entryFailureRate * 100).toFixed(1)} %: ${n(p.entryThrottle)} throttled, ${n(p.entryInternal)} internal errors)`,
+    `${pad('faults: calls')}${n(p.throttle)} throttled, ${n(p.internalError)} × 500, ${n(p.unavailable)} × 503, ${n(p.dropBefore)} dropped before and ${n(p.dropAfter)} after forwarding`,
+    `${pad('faults: latency')}${n(p.delayed)} calls delayed, ${n(f.deadlineReached)} invocations stopped at their deadline`,
+    `${pad('faults: processes')}${n(pr.killed)} killed mid-batch, ${n(pr.timedOut)} timed out (${n(pr.hung)} hung, ${n(pr.stalled)} frozen), ${n(pr.spawned)} cold starts`,
+    `${pad('weather')}${Object.entries(f.weathers)
+      .map(([w, count]) => `${w} ${count}`)
+      .join(', ')} (phases of ${report.parameters.phaseSeconds} s)`,
+  );
+  for (const pipeline of report.pipelines) {
+    lines.push(
+      `${pad(pipeline.pipeline)}${n(pipeline.produced)} produced, ${n(pipeline.delivered)} delivered, ${n(pipeline.lost)} lost, ${n(pipeline.duplicates)} duplicates, ${n(pipeline.recordsPerSecond)} records/s, drained in ${s(pipeline.drainMs)}`,
+    );
+  }
+  lines.push(`${pad('seed')}${report.parameters.seed}`);
+  lines.push(
+    report.ok
+      ? `OK: 0 lost of ${n(report.produced)} records.`
+      : `FAILED: ${n(report.lost)} lost, ${n(report.deadLettered)} dead-lettered, ${n(report.unexpected)} unexpected${report.settled ? '' : ', not settled'}.`,
+  );
+  return lines;
+}
