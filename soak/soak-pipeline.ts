@@ -352,9 +352,8 @@ export async function runSoakPipeline(options: SoakPipelineOptions): Promise<Soa
         }
         if (report.faults.killAfterMs !== undefined && report.outcome !== 'killed') killsNotReached++;
       },
-      onOutput: (line, stream) => {
-        if (stream === 'stdout') totals.line(line);
-      },
+      // Powertools writes WARN lines (a summary with failures) to stderr and INFO lines to stdout.
+      onOutput: (line) => totals.line(line),
     });
     closers.add(() => handlers.close());
 
