@@ -71,14 +71,14 @@ function pipelines(value: string | undefined): { pipeline: PipelineName; share: 
   }));
 }
 
-function progressLine(all: ReadonlyMap<string, SoakPipelineProgress>): string {
+function progressLine(all: ReadonlyMap<string, SoakPipelineProgress>, startedAt: number): string {
   const parts = [...all.values()].map(
     (p) =>
       `${p.pipeline}: produced ${p.produced.toLocaleString('en-US')}, settled ${p.settled.toLocaleString('en-US')} (${p.recordsPerSecond.toLocaleString('en-US')}/s), ${p.killed} killed, ${p.timedOut} timed out`,
   );
-  const first = [...all.values()][0];
-  const seconds = Math.round((first?.elapsedMs ?? 0) / 1000);
-  return `[${String(seconds).padStart(4)} s] ${first?.weather ?? ''} · ${parts.join(' · ')}`;
+  const weather = [...all.values()].at(-1)?.weather ?? '';
+  const seconds = Math.round((Date.now() - startedAt) / 1000);
+  return `[${String(seconds).padStart(4)} s] ${weather} · ${parts.join(' · ')}`;
 }
 
 async function main(): Promise<number> {
@@ -106,6 +106,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => abort.abort());
 
   const latest = new Map<string, SoakPipelineProgress>();
+  const startedAt = Date.now();
   let printedAt = 0;
   const report = await runSoak({
     records: number('records', values.records, true),
@@ -119,11 +120,11 @@ async function main(): Promise<number> {
       const now = Date.now();
       if (now - printedAt >= 5_000) {
         printedAt = now;
-        console.log(progressLine(latest));
+        console.log(progressLine(latest, startedAt));
       }
     },
   });
-  console.log(progressLine(latest));
+  console.log(progressLine(latest, startedAt));
   console.log('');
   for (const line of formatSoakReport(report)) console.log(line);
   await mkdir(path.dirname(out), { recursive: true });

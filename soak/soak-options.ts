@@ -28,8 +28,31 @@ export const SOAK_FAULT_LEVELS: FaultLevels = {
   stallRate: 0.01,
 };
 
+/** How a Kinesis source is polled. */
+export interface KinesisSourceSettings {
+  /** Shards, each with its own execution environment. */
+  readonly shards: number;
+  readonly batchSize: number;
+  readonly maximumBatchingWindowMs: number;
+  /** Records written and not yet settled, beyond which the producer waits. */
+  readonly maxBacklog: number;
+}
+
+/** How an SQS source is polled. */
+export interface SqsSourceSettings {
+  /** Pollers, each with its own execution environment. */
+  readonly concurrency: number;
+  readonly batchSize: number;
+  readonly maximumBatchingWindowMs: number;
+  /** Records sent and not yet settled, beyond which the producer waits. */
+  readonly maxBacklog: number;
+}
+
 /** How each source is polled; Lambda's own limits apply (SQS: a batch above 10 needs a batching window). */
-export const SOAK_SOURCE_DEFAULTS = {
+export const SOAK_SOURCE_DEFAULTS: {
+  readonly kinesis: KinesisSourceSettings;
+  readonly sqs: SqsSourceSettings;
+} = {
   kinesis: {
     /** One execution environment per shard, as Lambda runs one invocation per shard at a time. */
     shards: 8,
@@ -46,7 +69,7 @@ export const SOAK_SOURCE_DEFAULTS = {
     maximumBatchingWindowMs: 1_000,
     maxBacklog: 20_000,
   },
-} as const;
+};
 
 /** The defaults of {@link SoakOptions}, as data. */
 export const SOAK_DEFAULTS = {
@@ -93,8 +116,8 @@ export interface SoakOptions {
   /** Overrides of the base fault levels. */
   readonly faults?: Partial<FaultLevels>;
   /** Overrides of how the sources are polled. */
-  readonly kinesis?: Partial<(typeof SOAK_SOURCE_DEFAULTS)['kinesis']>;
-  readonly sqs?: Partial<(typeof SOAK_SOURCE_DEFAULTS)['sqs']>;
+  readonly kinesis?: Partial<KinesisSourceSettings>;
+  readonly sqs?: Partial<SqsSourceSettings>;
   /** Called about once a second with each pipeline's progress. */
   readonly onProgress?: (progress: SoakPipelineProgress) => void;
   /** Called when the run moves on to its next step. */
@@ -124,8 +147,8 @@ export interface SoakSettings {
   readonly phaseSeconds: number;
   readonly drainTimeoutSeconds: number;
   readonly faults: FaultLevels;
-  readonly kinesis: (typeof SOAK_SOURCE_DEFAULTS)['kinesis'];
-  readonly sqs: (typeof SOAK_SOURCE_DEFAULTS)['sqs'];
+  readonly kinesis: KinesisSourceSettings;
+  readonly sqs: SqsSourceSettings;
 }
 
 function checkNumber(name: string, value: number, min: number, max: number, integer = true): number {
@@ -213,7 +236,15 @@ export function soakSettings(options: SoakOptions = {}): SoakSettings {
       false,
     ),
     faults,
-    kinesis: { ...SOAK_SOURCE_DEFAULTS.kinesis, ...options.kinesis },
-    sqs: { ...SOAK_SOURCE_DEFAULTS.sqs, ...options.sqs },
+    kinesis: checkSource('kinesis', { ...SOAK_SOURCE_DEFAULTS.kinesis, ...options.kinesis }),
+    sqs: checkSource('sqs', { ...SOAK_SOURCE_DEFAULTS.sqs, ...options.sqs }),
   };
+}
+
+/** Checks the counts of a source's settings; the pollers check the batch limits themselves. */
+function checkSource<T extends KinesisSourceSettings | SqsSourceSettings>(source: string, settings: T): T {
+  for (const [name, value] of Object.entries(settings)) {
+    checkNumber(`${source}.${name}`, value, name === 'maximumBatchingWindowMs' ? 0 : 1, 1_000_000);
+  }
+  return settings;
 }

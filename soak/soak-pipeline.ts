@@ -66,6 +66,8 @@ export interface SoakPipelineOptions {
   readonly schedule: FaultSchedule;
   /** The soak's start, which the schedule's phases count from. */
   readonly startedAt: number;
+  /** A latency spike's length: delays this long are counted as spikes. */
+  readonly spikeMs: number;
   /** Epoch ms after which nothing more is produced. */
   readonly produceUntil: number;
   /** After production ends, the longest wait for every record to be settled at the source. */
@@ -123,6 +125,8 @@ export interface SoakPipelineResult {
   /** Kills drawn that did not happen because the invocation ended first. */
   readonly killsNotReached: number;
   readonly proxy: FaultStats;
+  /** Calls the proxy delayed by a latency spike. */
+  readonly latencySpikes: number;
   /** Sums over the function's own summary log lines. */
   readonly function: FunctionTotals;
 }
@@ -271,10 +275,15 @@ export async function runSoakPipeline(options: SoakPipelineOptions): Promise<Soa
       destinationVariables = { QUEUE_URL: destinationQueueUrl };
     }
 
+    let latencySpikes = 0;
     const proxy = await startFaultProxy({
       upstream: destinationEndpoint,
       seed: options.seed,
       faults: schedule.phaseAt(Date.now() - options.startedAt).proxy,
+      // Every call gets a little latency; the spikes are the delays of at least a spike's length.
+      onFault: (event) => {
+        if (event.kind === 'latency' && event.ms >= options.spikeMs) latencySpikes++;
+      },
     });
     closers.add(() => proxy.close());
     let phaseIndex = -1;
@@ -332,11 +341,11 @@ export async function runSoakPipeline(options: SoakPipelineOptions): Promise<Soa
         let faults: ChildInvocationFaults = {};
         if (r < phase.killRate) {
           // Part-way through a typical invocation, so that some of its sends are done and some are not.
-          faults = { killAfterMs: Math.round(typicalDurationMs * (0.1 + 0.8 * random())) };
+          faults = { killAfterMs: Math.round(typicalDurationMs * (0.05 + 0.7 * random())) };
         } else if (r < phase.killRate + phase.hangRate) {
           faults = { hangAfterHandler: true };
         } else if (r < phase.killRate + phase.hangRate + phase.stallRate) {
-          faults = { stallAfterMs: Math.round(typicalDurationMs * (0.1 + 0.8 * random())) };
+          faults = { stallAfterMs: Math.round(typicalDurationMs * (0.05 + 0.7 * random())) };
         }
         pending.set(context.awsRequestId, { ids, indices, faults });
         return faults;
@@ -580,6 +589,7 @@ export async function runSoakPipeline(options: SoakPipelineOptions): Promise<Soa
       processes: handlers.stats(),
       killsNotReached,
       proxy: proxy.stats(),
+      latencySpikes,
       function: totals.totals(),
     };
   } finally {

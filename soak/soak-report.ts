@@ -90,6 +90,8 @@ export interface SoakReport {
     readonly entryFailureRate: number;
     /** What the fault proxies injected. */
     readonly proxy: FaultStats;
+    /** Calls delayed by a latency spike (longer than the function timeout). */
+    readonly latencySpikes: number;
     /** What happened to the function's processes. */
     readonly processes: ChildProcessStats;
     /** Kills drawn for invocations that ended before the kill came. */
@@ -111,7 +113,13 @@ export interface SoakReport {
     readonly phaseSeconds: number;
     readonly drainTimeoutSeconds: number;
     readonly faultLevels: FaultLevels;
-    readonly machine: { readonly node: string; readonly cpus: number; readonly platform: string };
+    readonly machine: {
+      readonly node: string;
+      readonly cpus: number;
+      readonly platform: string;
+      readonly maxRssMb: number;
+      readonly cpuSeconds: number;
+    };
   };
   readonly startedAt: string;
   readonly finishedAt: string;
@@ -120,6 +128,7 @@ export interface SoakReport {
 const n = (value: number) => value.toLocaleString('en-US');
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const pad = (label: string) => `  ${label.padEnd(22)}`;
+const percent = (part: number, whole: number) => `${whole > 0 ? ((part * 100) / whole).toFixed(1) : '0.0'} %`;
 
 const CAUSE_TEXT: Readonly<Record<keyof DuplicateCauses, string>> = {
   handedAgainAfterSuccess:
@@ -149,7 +158,7 @@ export function formatSoakReport(report: SoakReport): string[] {
     ...(report.settled
       ? []
       : [`${pad('NOT SETTLED')}records were still at a source when the drain timeout came`]),
-    `${pad('duplicates')}${n(report.duplicates.total)} extra copies of ${n(report.duplicates.recordsDuplicated)} records (at most ${report.duplicates.maxCopies} copies of one)`,
+    `${pad('duplicates')}${n(report.duplicates.total)} extra copies (${percent(report.duplicates.total, report.produced)} of the records produced) of ${n(report.duplicates.recordsDuplicated)} records, at most ${report.duplicates.maxCopies} copies of one:`,
   ];
   for (const [cause, count] of Object.entries(report.duplicates.causes) as [
     keyof DuplicateCauses,
@@ -163,7 +172,7 @@ export function formatSoakReport(report: SoakReport): string[] {
     `${pad('throughput')}${n(report.throughput.recordsPerSecond)} records/s over ${s(report.throughput.elapsedMs)} (${s(report.throughput.wallClockMs)} with setup and read-back)`,
     `${pad('faults: entries')}${n(f.entriesFailed)} of ${n(f.entriesSeen)} failed (${(f.entryFailureRate * 100).toFixed(1)} %: ${n(p.entryThrottle)} throttled, ${n(p.entryInternal)} internal errors)`,
     `${pad('faults: calls')}${n(p.throttle)} throttled, ${n(p.internalError)} × 500, ${n(p.unavailable)} × 503, ${n(p.dropBefore)} dropped before and ${n(p.dropAfter)} after forwarding`,
-    `${pad('faults: latency')}${n(p.delayed)} calls delayed, ${n(f.deadlineReached)} invocations stopped at their deadline`,
+    `${pad('faults: latency')}${n(f.latencySpikes)} spikes of ${s(report.parameters.faultLevels.spikeMs)}, longer than the function timeout; ${n(f.deadlineReached)} invocations stopped sending at their deadline`,
     `${pad('faults: processes')}${n(pr.killed)} killed mid-batch, ${n(pr.timedOut)} timed out (${n(pr.hung)} hung, ${n(pr.stalled)} frozen), ${n(pr.spawned)} cold starts`,
     `${pad('weather')}${Object.entries(f.weathers)
       .map(([w, count]) => `${w} ${count}`)

@@ -61,6 +61,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
         // Each pipeline's proxy and process faults draw from their own seeded stream.
         seed: (settings.seed + i * 7919) >>> 0,
         schedule,
+        spikeMs: settings.faults.spikeMs,
         startedAt,
         produceUntil,
         drainTimeoutMs: settings.drainTimeoutSeconds * 1000,
@@ -151,6 +152,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
             )
           : 0,
       proxy,
+      latencySpikes: results.reduce((n, r) => n + r.latencySpikes, 0),
       processes,
       killsNotReached: results.reduce((n, r) => n + r.killsNotReached, 0),
       functionRecordsFailedByReason: functionTotals.failedByReason,
@@ -206,7 +208,14 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       phaseSeconds: settings.phaseSeconds,
       drainTimeoutSeconds: settings.drainTimeoutSeconds,
       faultLevels: settings.faults,
-      machine: { node: process.version, cpus: os.cpus().length, platform: `${os.platform()} ${os.arch()}` },
+      machine: {
+        node: process.version,
+        cpus: os.cpus().length,
+        platform: `${os.platform()} ${os.arch()}`,
+        // The soak's own process: the services, pollers and proxies (each environment is a child of its own).
+        maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        cpuSeconds: Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1e6),
+      },
     },
     startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date(finishedAt).toISOString(),
