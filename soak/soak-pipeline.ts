@@ -125,6 +125,8 @@ export interface SoakPipelineResult {
   /** Kills drawn that did not happen because the invocation ended first. */
   readonly killsNotReached: number;
   readonly proxy: FaultStats;
+  /** Invocations whose handler threw (or whose process died on its own), by error name. */
+  readonly functionErrors: Readonly<Record<string, number>>;
   /** Calls the proxy delayed by a latency spike. */
   readonly latencySpikes: number;
   /** Sums over the function's own summary log lines. */
@@ -303,6 +305,7 @@ export async function runSoakPipeline(options: SoakPipelineOptions): Promise<Soa
     const random = seededRandom((options.seed * 0x9e3779b1 + options.offset) >>> 0);
     let typicalDurationMs = 200;
     let killsNotReached = 0;
+    const functionErrors: Record<string, number> = {};
     const pending = new Map<string, PendingInvocation>();
     const totals = new FunctionTotalsCollector();
     const bundle = await bundleFunction(pipeline);
@@ -360,6 +363,10 @@ export async function runSoakPipeline(options: SoakPipelineOptions): Promise<Soa
           typicalDurationMs = typicalDurationMs * 0.95 + report.durationMs * 0.05;
         }
         if (report.faults.killAfterMs !== undefined && report.outcome !== 'killed') killsNotReached++;
+        if (report.outcome === 'threw' || report.outcome === 'exited') {
+          const name = report.outcome === 'exited' ? 'process exited' : (report.error ?? '').split(':')[0];
+          functionErrors[name] = (functionErrors[name] ?? 0) + 1;
+        }
       },
       // Powertools writes WARN lines (a summary with failures) to stderr and INFO lines to stdout.
       onOutput: (line) => totals.line(line),
@@ -590,6 +597,7 @@ export async function runSoakPipeline(options: SoakPipelineOptions): Promise<Soa
       killsNotReached,
       proxy: proxy.stats(),
       latencySpikes,
+      functionErrors,
       function: totals.totals(),
     };
   } finally {

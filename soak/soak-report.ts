@@ -92,6 +92,8 @@ export interface SoakReport {
     readonly proxy: FaultStats;
     /** Calls delayed by a latency spike (longer than the function timeout). */
     readonly latencySpikes: number;
+    /** Invocations whose handler threw, by error name (a handler throws when every record of its batch failed). */
+    readonly functionErrors: Readonly<Record<string, number>>;
     /** What happened to the function's processes. */
     readonly processes: ChildProcessStats;
     /** Kills drawn for invocations that ended before the kill came. */
@@ -169,6 +171,9 @@ export function formatSoakReport(report: SoakReport): string[] {
   lines.push(
     `${pad('retries')}${n(report.retries.recordsHandedAgain)} records handed to the function again by the event sources, ${n(report.retries.entriesResentBySink)} entries resent by the sink`,
     `${pad('invocations')}${n(report.invocations.total)} (${n(report.invocations.partial)} partial, ${n(report.invocations.errors)} failed as a whole, ${n(report.invocations.timeouts)} timed out)`,
+    `${pad('failed as a whole')}${n(pr.killed)} killed${Object.entries(f.functionErrors)
+      .map(([name, count]) => `, ${n(count)} ${name}`)
+      .join('')}`,
     `${pad('throughput')}${n(report.throughput.recordsPerSecond)} records/s over ${s(report.throughput.elapsedMs)} (${s(report.throughput.wallClockMs)} with setup and read-back)`,
     `${pad('faults: entries')}${n(f.entriesFailed)} of ${n(f.entriesSeen)} failed (${(f.entryFailureRate * 100).toFixed(1)} %: ${n(p.entryThrottle)} throttled, ${n(p.entryInternal)} internal errors)`,
     `${pad('faults: calls')}${n(p.throttle)} throttled, ${n(p.internalError)} × 500, ${n(p.unavailable)} × 503, ${n(p.dropBefore)} dropped before and ${n(p.dropAfter)} after forwarding`,

@@ -153,6 +153,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
           : 0,
       proxy,
       latencySpikes: results.reduce((n, r) => n + r.latencySpikes, 0),
+      functionErrors: sumStats<Record<string, number>>(results.map((r) => r.functionErrors)),
       processes,
       killsNotReached: results.reduce((n, r) => n + r.killsNotReached, 0),
       functionRecordsFailedByReason: functionTotals.failedByReason,

@@ -200,6 +200,14 @@ function emptyStats(): ChildProcessStats {
   };
 }
 
+/** When an invocation must end, and what to inject into it. */
+interface InvocationPlan {
+  /** The function timeout as the invocation started. */
+  readonly remainingMs: number;
+  readonly deadlineAt: number;
+  readonly faults: ChildInvocationFaults;
+}
+
 /** A child that finished its cold start. */
 interface LiveChild {
   readonly process: ChildProcess;
@@ -330,10 +338,11 @@ export function childProcessHandlers<Event>(
 
     if (prewarm) start();
 
-    async function invoke(event: Event, context: Context): Promise<BatchHandlerResult> {
-      const remainingMs = context.getRemainingTimeInMillis();
-      const deadlineAt = Date.now() + remainingMs;
-      const faults = options.faults?.({ environment, event, context }) ?? {};
+    async function invoke(
+      event: Event,
+      context: Context,
+      { remainingMs, deadlineAt, faults }: InvocationPlan,
+    ): Promise<BatchHandlerResult> {
       let live = await (current ?? start());
       if (closed) throw new ChildProcessInitError('the child process handlers are closed');
       // It may have died between invocations: then this invocation gets a fresh one.
@@ -423,6 +432,13 @@ export function childProcessHandlers<Event>(
     }
 
     return async (event, context) => {
+      // The clock runs from the call, as Lambda's does, even while the previous invocation's child is being reset.
+      const remainingMs = context.getRemainingTimeInMillis();
+      const plan: InvocationPlan = {
+        remainingMs,
+        deadlineAt: Date.now() + remainingMs,
+        faults: options.faults?.({ environment, event, context }) ?? {},
+      };
       const previous = idle;
       let done: () => void = () => undefined;
       idle = new Promise<void>((resolve) => {
@@ -430,7 +446,7 @@ export function childProcessHandlers<Event>(
       });
       try {
         await previous;
-        return await invoke(event, context);
+        return await invoke(event, context, plan);
       } finally {
         done();
       }
