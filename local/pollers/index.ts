@@ -1,3 +1,20 @@
+export type {
+  ChildInvocation,
+  ChildInvocationFaults,
+  ChildInvocationOutcome,
+  ChildInvocationReport,
+  ChildProcessHandlerOptions,
+  ChildProcessHandlers,
+  ChildProcessStats,
+} from './child-process-handler.js';
+export {
+  CHILD_INVOCATION_OUTCOMES,
+  CHILD_PROCESS_HANDLER_DEFAULTS,
+  ChildProcessExitError,
+  ChildProcessInitError,
+  ChildProcessTimeoutError,
+  childProcessHandlers,
+} from './child-process-handler.js';
 export type { HandlerFactory, HandlerSource } from './handler-source.js';
 export type { HandlerResult } from './invocation.js';
 export { invokeHandler } from './invocation.js';
