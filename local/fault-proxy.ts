@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen-on-loopback.js';
 import type { Random } from './seeded-random.js';
 import { seededRandom } from './seeded-random.js';
 import type { EntryFault, ErrorResponse, RequestFault, ServiceName } from './service-faults.js';
@@ -439,17 +439,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     handleEligible(req, res, target, service).catch(() => upstreamFailed(res));
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const endpoint = await listenOnLoopback(server, options.port);
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     setFaults(next) {
       faults = validate(next);
     },

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { listenOnLoopback } from './listen-on-loopback.js';
 
 /** The limits the real PutRecord / PutRecordBatch enforce (Firehose API reference). */
 export const FIREHOSE_LIMITS = {
@@ -351,14 +351,7 @@ export async function startFirehoseServer(options: FirehoseServerOptions): Promi
     handle(req, res).catch(() => res.destroy());
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const endpoint = await listenOnLoopback(server, options.port);
 
   async function flush(): Promise<void> {
     await Promise.all([...streams.values()].map((s) => deliver(s)));
@@ -367,7 +360,7 @@ export async function startFirehoseServer(options: FirehoseServerOptions): Promi
   }
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     flush,
     async readDelivered(stream, readOptions = {}) {
       const state = streams.get(stream);

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+import { listenOnLoopback } from './listen-on-loopback.js';
 
 /** Options of {@link startKinesisServer}. */
 export interface KinesisServerOptions {
@@ -45,16 +45,9 @@ export async function startKinesisServer(options: KinesisServerOptions = {}): Pr
     updateStreamMs: transitionMs,
     shardLimit: options.shardLimit ?? 1000,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const endpoint = await listenOnLoopback(server, options.port);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     close: () =>
       new Promise<void>((resolve, reject) => {
         // Keep-alive sockets of clients would otherwise hold close() open.

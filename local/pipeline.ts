@@ -13,6 +13,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createFirehoseClient, createKinesisClient, createSqsClient, LOCAL_AWS } from './clients.js';
+import { Closers } from './closers.js';
 import type { FaultProxy, FaultStats } from './fault-proxy.js';
 import { startFaultProxy } from './fault-proxy.js';
 import type { FirehoseServer } from './firehose-server.js';
@@ -86,25 +87,6 @@ const NAMES = {
 } as const;
 
 type DestinationKind = 'kinesis' | 'firehose' | 'sqs';
-
-/** Things to stop at the end, stopped in reverse order, each on a best-effort basis. */
-class Closers {
-  private readonly closers: (() => Promise<void> | void)[] = [];
-
-  add(close: () => Promise<void> | void): void {
-    this.closers.push(close);
-  }
-
-  async closeAll(): Promise<void> {
-    for (const close of this.closers.reverse()) {
-      try {
-        await close();
-      } catch {
-        // One service failing to stop must not hide the run's outcome.
-      }
-    }
-  }
-}
 
 /** The local services a run needs, started on 127.0.0.1. */
 interface Services {

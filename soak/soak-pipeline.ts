@@ -13,6 +13,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
 import { createFirehoseClient, createKinesisClient, createSqsClient, LOCAL_AWS } from '../local/clients.js';
+import { Closers } from '../local/closers.js';
 import type { FaultStats } from '../local/fault-proxy.js';
 import { startFaultProxy } from '../local/fault-proxy.js';
 import type { FirehoseServer } from '../local/firehose-server.js';
@@ -141,25 +142,6 @@ const NAMES = {
 } as const;
 
 type DestinationKind = 'kinesis' | 'firehose' | 'sqs';
-
-/** Things to stop at the end, in reverse order, each on a best-effort basis. */
-class Closers {
-  private readonly closers: (() => Promise<unknown> | unknown)[] = [];
-
-  add(close: () => Promise<unknown> | unknown): void {
-    this.closers.push(close);
-  }
-
-  async closeAll(): Promise<void> {
-    for (const close of this.closers.reverse()) {
-      try {
-        await close();
-      } catch {
-        // One service failing to stop must not hide the run's outcome.
-      }
-    }
-  }
-}
 
 /** The record number inside a payload (or its first bytes), or -1. */
 function recordIndexOf(text: string): number {

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../../local/listen-on-loopback.js';
 
 /** The service whose error shape the stub speaks. */
 export type StubService = 'kinesis' | 'firehose' | 'sqs';
@@ -177,16 +177,9 @@ export async function startErrorStub(options: ErrorStubOptions): Promise<ErrorSt
       )
       .catch(() => res.destroy());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const endpoint = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     errorsAnswered: () => answered,
     forwarded: () => forwarded,
     close: () =>
