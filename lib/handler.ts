@@ -76,37 +76,21 @@ export function createSinkHandler<Rec extends SourceRecord = SourceRecord, Entry
   options: SinkHandlerOptions<Rec, Entry>,
 ): SinkHandler<Rec> {
   const resolved = resolveHandlerOptions(options);
-  const {
-    destination,
-    convert,
-    deadLetterDestination,
-    maxInFlightRequests,
-    maxAttempts,
-    initialBackoffMs,
-    maxBackoffMs,
-    requestTimeoutMs,
-    rateLimiter,
-  } = options;
-  const sinkOptions = {
-    maxInFlightRequests,
-    maxAttempts,
-    initialBackoffMs,
-    maxBackoffMs,
-    requestTimeoutMs,
-    rateLimiter,
+  const { destination, convert, deadLetterDestination, rateLimiter } = options;
+  const retrying = {
+    maxInFlightRequests: options.maxInFlightRequests,
+    maxAttempts: options.maxAttempts,
+    initialBackoffMs: options.initialBackoffMs,
+    maxBackoffMs: options.maxBackoffMs,
+    requestTimeoutMs: options.requestTimeoutMs,
   };
   // Both built now so that a bad sink option fails at cold start; which one runs depends on the batch.
-  const orderedSink = new AsyncSink(destination, { ...sinkOptions, ordered: true });
-  const unorderedSink = new AsyncSink(destination, { ...sinkOptions, ordered: false });
+  const orderedSink = new AsyncSink(destination, { ...retrying, rateLimiter, ordered: true });
+  const unorderedSink = new AsyncSink(destination, { ...retrying, rateLimiter, ordered: false });
+  // The dead-letter queue gets the same retries but its own default rate limiter: it is another destination.
   const deadLetterSink =
     resolved.poisonPolicy === PoisonPolicy.DeadLetter && deadLetterDestination !== undefined
-      ? new AsyncSink(deadLetterDestination, {
-          maxInFlightRequests,
-          maxAttempts,
-          initialBackoffMs,
-          maxBackoffMs,
-          requestTimeoutMs,
-        })
+      ? new AsyncSink(deadLetterDestination, retrying)
       : undefined;
   const deadLetterFifo = deadLetterDestination?.fifo === true;
   const logger = options.logger ?? new Logger();
