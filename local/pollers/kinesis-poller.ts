@@ -21,6 +21,7 @@ import { listShardIds } from '../read-back.js';
 import { environmentHandlers, type HandlerSource } from './handler-source.js';
 import { invokeHandler, readResponse } from './invocation.js';
 import { createLambdaContext } from './lambda-context.js';
+import { integerSetting, isAbort, MAX_EVENT_BYTES } from './poller-settings.js';
 import type { BatchHandler, InvocationOutcome, InvocationReport, Poller, PollerStats } from './types.js';
 import { emptyPollerStats, INVOCATION_OUTCOMES } from './types.js';
 
@@ -116,20 +117,10 @@ export const KINESIS_POLLER_DEFAULTS = {
   functionName: 'local-function',
 } as const;
 
-const MAX_EVENT_BYTES = 6 * 1024 * 1024;
 /** Bytes a record adds to the event besides its base64 data and partition key. */
 const RECORD_OVERHEAD_BYTES = 500;
 
-function checkInteger(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`Kinesis poller: ${name} must be an integer from ${min} to ${max}; got ${value}`);
-  }
-  return value;
-}
-
-function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || error.name === 'RequestAbortedError');
-}
+const checkInteger = integerSetting('Kinesis poller');
 
 function arrivalSeconds(record: _Record): number {
   return (record.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000;

@@ -16,6 +16,7 @@ import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { environmentHandlers, type HandlerSource } from './handler-source.js';
 import { invokeHandler, readResponse } from './invocation.js';
 import { createLambdaContext } from './lambda-context.js';
+import { integerSetting, isAbort, MAX_EVENT_BYTES } from './poller-settings.js';
 import type { BatchHandler, InvocationReport, Poller, PollerStats } from './types.js';
 import { emptyPollerStats, INVOCATION_OUTCOMES } from './types.js';
 
@@ -66,17 +67,10 @@ export const SQS_POLLER_DEFAULTS = {
   functionName: 'local-function',
 } as const;
 
-/** Lambda stops gathering a batch once the event reaches its 6 MB invocation payload limit. */
-const MAX_EVENT_BYTES = 6 * 1024 * 1024;
 /** Bytes a record adds to the event besides its body and attributes (ids, ARNs, JSON keys). */
 const RECORD_OVERHEAD_BYTES = 800;
 
-function checkInteger(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`SQS poller: ${name} must be an integer from ${min} to ${max}; got ${value}`);
-  }
-  return value;
-}
+const checkInteger = integerSetting('SQS poller');
 
 function lambdaAttributes(
   attributes: Record<string, MessageAttributeValue> | undefined,
@@ -134,10 +128,6 @@ function recordBytes(message: Message): number {
       name.length + (value.StringValue?.length ?? 0) + Math.ceil(((value.BinaryValue?.length ?? 0) * 4) / 3);
   }
   return bytes;
-}
-
-function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || error.name === 'RequestAbortedError');
 }
 
 /**
