@@ -2,8 +2,10 @@
  * Imports a ready-made function as Lambda does: a fresh module instance, read after the
  * environment is set, so that its cold-start configuration sees the test's variables.
  */
-import { vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { FUNCTION_VARIABLES } from '../../local/function-module.js';
+import { type FaultProxy, startFaultProxy } from '../../local/index.js';
+import { OutputCapture } from '../handler/output-capture.js';
 
 /** The handler a ready-made function exports, called as Lambda calls it. */
 export type FunctionHandler = (
@@ -45,4 +47,39 @@ export async function importFunction(
 /** The ids a response reports failed, sorted. */
 export function reportedIds(response: { batchItemFailures: { itemIdentifier: string }[] }): string[] {
   return response.batchItemFailures.map((failure) => failure.itemIdentifier).sort();
+}
+
+/** What a function test works against: a local service, the fault proxy in front of it, the captured output. */
+export interface FunctionTestBed<Service> {
+  readonly service: Service;
+  readonly proxy: FaultProxy;
+  readonly output: OutputCapture;
+}
+
+/**
+ * Registers the hooks of a function test file: the service and its seeded fault proxy for the
+ * whole file, the output captured per test, and faults and environment reset after each.
+ */
+export function useFunctionTestBed<Service extends { readonly endpoint: string; close(): Promise<void> }>(
+  start: () => Promise<Service>,
+  seed: number,
+): FunctionTestBed<Service> {
+  const bed = {} as { service: Service; proxy: FaultProxy; output: OutputCapture };
+  beforeAll(async () => {
+    bed.service = await start();
+    bed.proxy = await startFaultProxy({ upstream: bed.service.endpoint, seed });
+  });
+  afterAll(async () => {
+    await bed.proxy?.close();
+    await bed.service?.close();
+  });
+  beforeEach(() => {
+    bed.output = new OutputCapture();
+  });
+  afterEach(() => {
+    bed.output.restore();
+    bed.proxy.setFaults({});
+    vi.unstubAllEnvs();
+  });
+  return bed;
 }

@@ -1,36 +1,15 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type FaultProxy, startFaultProxy } from '../../local/index.js';
-import { type LocalFirehose, startLocalFirehose } from '../destinations/local-destinations.js';
+import { describe, expect, it } from 'vitest';
+import { startLocalFirehose } from '../destinations/local-destinations.js';
 import { lambdaContext } from '../factories/context.js';
 import { kinesisEvent, kinesisRecord } from '../factories/kinesis.js';
-import { OutputCapture } from '../handler/output-capture.js';
-import { importFunction, reportedIds } from './function-harness.js';
+import { importFunction, reportedIds, useFunctionTestBed } from './function-harness.js';
 
-let firehose: LocalFirehose;
-let proxy: FaultProxy;
-let output: OutputCapture;
+const bed = useFunctionTestBed(startLocalFirehose, 23);
 let streamCount = 0;
-
-beforeAll(async () => {
-  firehose = await startLocalFirehose();
-  proxy = await startFaultProxy({ upstream: firehose.endpoint, seed: 23 });
-});
-afterAll(async () => {
-  await proxy?.close();
-  await firehose?.close();
-});
-beforeEach(() => {
-  output = new OutputCapture();
-});
-afterEach(() => {
-  output.restore();
-  proxy.setFaults({});
-  vi.unstubAllEnvs();
-});
 
 async function newDeliveryStream(): Promise<string> {
   const name = `kinesis-to-firehose-${++streamCount}`;
-  await firehose.createDeliveryStream(name);
+  await bed.service.createDeliveryStream(name);
   return name;
 }
 
@@ -46,15 +25,17 @@ describe('kinesis-to-firehose', () => {
     const stream = await newDeliveryStream();
     const handler = await importFunction('kinesis-to-firehose', {
       DELIVERY_STREAM_NAME: stream,
-      AWS_ENDPOINT_URL_FIREHOSE: proxy.endpoint,
+      AWS_ENDPOINT_URL_FIREHOSE: bed.proxy.endpoint,
       MAX_ATTEMPTS: '3',
     });
     const records = Array.from({ length: 150 }, (_, index) => kinesisRecord({ data: payload(index) }));
-    proxy.setFaults({ entryFailureRate: 0.4, throttleRate: 0.1, internalErrorRate: 0.05 });
+    bed.proxy.setFaults({ entryFailureRate: 0.4, throttleRate: 0.1, internalErrorRate: 0.05 });
 
     const response = await handler(kinesisEvent(records), lambdaContext(20_000));
 
-    const delivered = new Set((await firehose.readDelivered(stream)).map((data) => data.toString('base64')));
+    const delivered = new Set(
+      (await bed.service.readDelivered(stream)).map((data) => data.toString('base64')),
+    );
     const missing = records
       .filter((record) => {
         const expected = Buffer.concat([Buffer.from(record.kinesis.data, 'base64'), Buffer.from('\n')]);
@@ -70,32 +51,32 @@ describe('kinesis-to-firehose', () => {
     const stream = await newDeliveryStream();
     const handler = await importFunction('kinesis-to-firehose', {
       DELIVERY_STREAM_NAME: stream,
-      AWS_ENDPOINT_URL_FIREHOSE: proxy.endpoint,
+      AWS_ENDPOINT_URL_FIREHOSE: bed.proxy.endpoint,
       APPEND_NEWLINE: 'false',
     });
     const bytes = Buffer.from([0x00, 0xff, 0x0a, 0x80]);
 
     await handler(kinesisEvent([kinesisRecord({ data: bytes })]), lambdaContext());
 
-    expect(await firehose.readDelivered(stream)).toEqual([bytes]);
+    expect(await bed.service.readDelivered(stream)).toEqual([bytes]);
   });
 
   it('returns before a 300 ms timeout when the destination is slow, and reports the unsent records', async () => {
     const stream = await newDeliveryStream();
     const handler = await importFunction('kinesis-to-firehose', {
       DELIVERY_STREAM_NAME: stream,
-      AWS_ENDPOINT_URL_FIREHOSE: proxy.endpoint,
+      AWS_ENDPOINT_URL_FIREHOSE: bed.proxy.endpoint,
       THROW_ON_FULL_BATCH_FAILURE: 'false',
     });
     const records = Array.from({ length: 5 }, (_, index) => kinesisRecord({ data: payload(index) }));
-    proxy.setFaults({ latencyMs: 2_000 });
+    bed.proxy.setFaults({ latencyMs: 2_000 });
     const started = Date.now();
 
     const response = await handler(kinesisEvent(records), lambdaContext(300));
 
     expect(Date.now() - started).toBeLessThan(300);
     expect(reportedIds(response)).toEqual(records.map((record) => record.kinesis.sequenceNumber).sort());
-    expect(output.summaries()[0]).toMatchObject({
+    expect(bed.output.summaries()[0]).toMatchObject({
       deadlineReached: true,
       failedByReason: { DeadlineReached: 5 },
     });

@@ -1,36 +1,15 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeadLetter } from '../../lib/poison.js';
-import { type FaultProxy, startFaultProxy } from '../../local/index.js';
-import { type LocalSqs, startLocalSqs } from '../destinations/local-destinations.js';
+import { startLocalSqs } from '../destinations/local-destinations.js';
 import { lambdaContext } from '../factories/context.js';
 import { kinesisEvent, kinesisRecord } from '../factories/kinesis.js';
-import { OutputCapture } from '../handler/output-capture.js';
-import { importFunction, reportedIds } from './function-harness.js';
+import { importFunction, reportedIds, useFunctionTestBed } from './function-harness.js';
 
-let sqs: LocalSqs;
-let proxy: FaultProxy;
-let output: OutputCapture;
+const bed = useFunctionTestBed(startLocalSqs, 5);
 let queueCount = 0;
 
-beforeAll(async () => {
-  sqs = await startLocalSqs();
-  proxy = await startFaultProxy({ upstream: sqs.endpoint, seed: 5 });
-});
-afterAll(async () => {
-  await proxy?.close();
-  await sqs?.close();
-});
-beforeEach(() => {
-  output = new OutputCapture();
-});
-afterEach(() => {
-  output.restore();
-  proxy.setFaults({});
-  vi.unstubAllEnvs();
-});
-
 function newQueue(suffix = ''): Promise<string> {
-  return sqs.createQueue(`kinesis-to-sqs-${++queueCount}${suffix}`);
+  return bed.service.createQueue(`kinesis-to-sqs-${++queueCount}${suffix}`);
 }
 
 describe('kinesis-to-sqs', () => {
@@ -38,16 +17,16 @@ describe('kinesis-to-sqs', () => {
     const queueUrl = await newQueue();
     const handler = await importFunction('kinesis-to-sqs', {
       QUEUE_URL: queueUrl,
-      AWS_ENDPOINT_URL_SQS: proxy.endpoint,
+      AWS_ENDPOINT_URL_SQS: bed.proxy.endpoint,
       MAX_ATTEMPTS: '3',
     });
     const records = Array.from({ length: 80 }, (_, index) => kinesisRecord({ data: `event ${index}` }));
-    proxy.setFaults({ entryFailureRate: 0.4, throttleRate: 0.05, internalErrorRate: 0.05 });
+    bed.proxy.setFaults({ entryFailureRate: 0.4, throttleRate: 0.05, internalErrorRate: 0.05 });
 
     const response = await handler(kinesisEvent(records), lambdaContext(20_000));
 
-    proxy.setFaults({});
-    const arrived = new Set((await sqs.drain(queueUrl)).map((message) => message.Body));
+    bed.proxy.setFaults({});
+    const arrived = new Set((await bed.service.drain(queueUrl)).map((message) => message.Body));
     const missing = records
       .filter((record) => !arrived.has(Buffer.from(record.kinesis.data, 'base64').toString('utf8')))
       .map((record) => record.kinesis.sequenceNumber);
@@ -60,7 +39,7 @@ describe('kinesis-to-sqs', () => {
     const queueUrl = await newQueue();
     const handler = await importFunction('kinesis-to-sqs', {
       QUEUE_URL: queueUrl,
-      AWS_ENDPOINT_URL_SQS: proxy.endpoint,
+      AWS_ENDPOINT_URL_SQS: bed.proxy.endpoint,
     });
     const text = kinesisRecord({ data: '{"caf\u00e9":1}' });
     const binary = kinesisRecord({ data: Buffer.from([0x00, 0xff, 0xfe]) });
@@ -69,7 +48,7 @@ describe('kinesis-to-sqs', () => {
     const response = await handler(kinesisEvent([text, binary, control]), lambdaContext());
 
     expect(response).toEqual({ batchItemFailures: [] });
-    const messages = await sqs.drain(queueUrl);
+    const messages = await bed.service.drain(queueUrl);
     const byBody = Object.fromEntries(
       messages.map((message) => [message.Body, message.MessageAttributes?.contentEncoding?.StringValue]),
     );
@@ -84,7 +63,7 @@ describe('kinesis-to-sqs', () => {
     const queueUrl = await newQueue('.fifo');
     const handler = await importFunction('kinesis-to-sqs', {
       QUEUE_URL: queueUrl,
-      AWS_ENDPOINT_URL_SQS: proxy.endpoint,
+      AWS_ENDPOINT_URL_SQS: bed.proxy.endpoint,
     });
     const records = [
       kinesisRecord({ partitionKey: 'device-1', data: 'a' }),
@@ -96,7 +75,7 @@ describe('kinesis-to-sqs', () => {
     // A redelivered batch is dropped by SQS as duplicates.
     expect(await handler(kinesisEvent(records), lambdaContext())).toEqual({ batchItemFailures: [] });
 
-    const messages = await sqs.drain(queueUrl);
+    const messages = await bed.service.drain(queueUrl);
     expect(messages.map((message) => [message.Body, message.Attributes?.MessageGroupId])).toEqual([
       ['a', 'device-1'],
       ['b', 'device-2'],
@@ -109,7 +88,7 @@ describe('kinesis-to-sqs', () => {
     const queueUrl = await newQueue('-ordered.fifo');
     const handler = await importFunction('kinesis-to-sqs', {
       QUEUE_URL: queueUrl,
-      AWS_ENDPOINT_URL_SQS: proxy.endpoint,
+      AWS_ENDPOINT_URL_SQS: bed.proxy.endpoint,
       ORDERED: 'true',
       MAX_ATTEMPTS: '1',
     });
@@ -120,13 +99,13 @@ describe('kinesis-to-sqs', () => {
         data: `${keys[index % keys.length]}:${index}`,
       }),
     );
-    proxy.setFaults({ entryFailureRate: 0.1, entryThrottleShare: 1 });
+    bed.proxy.setFaults({ entryFailureRate: 0.1, entryThrottleShare: 1 });
 
     const response = await handler(kinesisEvent(records), lambdaContext(20_000));
 
-    proxy.setFaults({});
+    bed.proxy.setFaults({});
     const reported = new Set(reportedIds(response));
-    const messages = await sqs.drain(queueUrl);
+    const messages = await bed.service.drain(queueUrl);
     for (const key of keys) {
       const ofKey = records.filter((record) => record.kinesis.partitionKey === key);
       const firstReported = ofKey.findIndex((record) => reported.has(record.kinesis.sequenceNumber));
@@ -151,7 +130,7 @@ describe('kinesis-to-sqs', () => {
     const deadLetterQueueUrl = await newQueue('-dlq');
     const handler = await importFunction('kinesis-to-sqs', {
       QUEUE_URL: queueUrl,
-      AWS_ENDPOINT_URL_SQS: proxy.endpoint,
+      AWS_ENDPOINT_URL_SQS: bed.proxy.endpoint,
       POISON_POLICY: 'dead-letter',
       DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
     });
@@ -162,8 +141,8 @@ describe('kinesis-to-sqs', () => {
     const response = await handler(kinesisEvent([poison, good]), lambdaContext());
 
     expect(response).toEqual({ batchItemFailures: [] });
-    expect((await sqs.drain(queueUrl)).map((message) => message.Body)).toEqual(['fine']);
-    const letters = await sqs.drain(deadLetterQueueUrl);
+    expect((await bed.service.drain(queueUrl)).map((message) => message.Body)).toEqual(['fine']);
+    const letters = await bed.service.drain(deadLetterQueueUrl);
     expect(letters).toHaveLength(1);
     const letter = JSON.parse(letters[0].Body ?? '') as DeadLetter;
     expect(letter).toMatchObject({
@@ -173,7 +152,7 @@ describe('kinesis-to-sqs', () => {
       record: poison,
     });
     expect(letters[0].MessageAttributes?.failureCode?.StringValue).toBe('InvalidEntry');
-    expect(output.summaries()[0]).toMatchObject({
+    expect(bed.output.summaries()[0]).toMatchObject({
       poison: { policy: 'dead-letter', found: 1, deadLettered: 1 },
     });
   });
@@ -182,7 +161,7 @@ describe('kinesis-to-sqs', () => {
     const queueUrl = await newQueue();
     const handler = await importFunction('kinesis-to-sqs', {
       QUEUE_URL: queueUrl,
-      AWS_ENDPOINT_URL_SQS: proxy.endpoint,
+      AWS_ENDPOINT_URL_SQS: bed.proxy.endpoint,
     });
     const poison = kinesisRecord({ data: '' });
 

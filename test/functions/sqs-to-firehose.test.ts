@@ -1,36 +1,15 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type FaultProxy, startFaultProxy } from '../../local/index.js';
-import { type LocalFirehose, startLocalFirehose } from '../destinations/local-destinations.js';
+import { describe, expect, it } from 'vitest';
+import { startLocalFirehose } from '../destinations/local-destinations.js';
 import { lambdaContext } from '../factories/context.js';
 import { sqsEvent, sqsRecord } from '../factories/sqs.js';
-import { OutputCapture } from '../handler/output-capture.js';
-import { importFunction, reportedIds } from './function-harness.js';
+import { importFunction, reportedIds, useFunctionTestBed } from './function-harness.js';
 
-let firehose: LocalFirehose;
-let proxy: FaultProxy;
-let output: OutputCapture;
+const bed = useFunctionTestBed(startLocalFirehose, 11);
 let streamCount = 0;
-
-beforeAll(async () => {
-  firehose = await startLocalFirehose();
-  proxy = await startFaultProxy({ upstream: firehose.endpoint, seed: 11 });
-});
-afterAll(async () => {
-  await proxy?.close();
-  await firehose?.close();
-});
-beforeEach(() => {
-  output = new OutputCapture();
-});
-afterEach(() => {
-  output.restore();
-  proxy.setFaults({});
-  vi.unstubAllEnvs();
-});
 
 async function newDeliveryStream(): Promise<string> {
   const name = `sqs-to-firehose-${++streamCount}`;
-  await firehose.createDeliveryStream(name);
+  await bed.service.createDeliveryStream(name);
   return name;
 }
 
@@ -39,16 +18,16 @@ describe('sqs-to-firehose', () => {
     const stream = await newDeliveryStream();
     const handler = await importFunction('sqs-to-firehose', {
       DELIVERY_STREAM_NAME: stream,
-      AWS_ENDPOINT_URL_FIREHOSE: proxy.endpoint,
+      AWS_ENDPOINT_URL_FIREHOSE: bed.proxy.endpoint,
       MAX_ATTEMPTS: '3',
       MAX_IN_FLIGHT_REQUESTS: '4',
     });
     const records = Array.from({ length: 150 }, (_, index) => sqsRecord({ body: `{"n":${index}}` }));
-    proxy.setFaults({ entryFailureRate: 0.4, unavailableRate: 0.1, dropBeforeRate: 0.05 });
+    bed.proxy.setFaults({ entryFailureRate: 0.4, unavailableRate: 0.1, dropBeforeRate: 0.05 });
 
     const response = await handler(sqsEvent(records), lambdaContext(20_000));
 
-    const delivered = new Set((await firehose.readDelivered(stream)).map((data) => data.toString('utf8')));
+    const delivered = new Set((await bed.service.readDelivered(stream)).map((data) => data.toString('utf8')));
     const missing = records
       .filter((record) => !delivered.has(`${record.body}\n`))
       .map((record) => record.messageId);
@@ -61,12 +40,12 @@ describe('sqs-to-firehose', () => {
     const stream = await newDeliveryStream();
     const handler = await importFunction('sqs-to-firehose', {
       DELIVERY_STREAM_NAME: stream,
-      AWS_ENDPOINT_URL_FIREHOSE: proxy.endpoint,
+      AWS_ENDPOINT_URL_FIREHOSE: bed.proxy.endpoint,
     });
 
     await handler(sqsEvent([sqsRecord({ body: 'one' }), sqsRecord({ body: 'two\n' })]), lambdaContext());
 
-    expect((await firehose.readDelivered(stream)).map((data) => data.toString('utf8'))).toEqual([
+    expect((await bed.service.readDelivered(stream)).map((data) => data.toString('utf8'))).toEqual([
       'one\n',
       'two\n',
     ]);
@@ -76,13 +55,13 @@ describe('sqs-to-firehose', () => {
     const stream = await newDeliveryStream();
     const handler = await importFunction('sqs-to-firehose', {
       DELIVERY_STREAM_NAME: stream,
-      AWS_ENDPOINT_URL_FIREHOSE: proxy.endpoint,
+      AWS_ENDPOINT_URL_FIREHOSE: bed.proxy.endpoint,
       APPEND_NEWLINE: 'false',
     });
 
     await handler(sqsEvent([sqsRecord({ body: 'h\u00e9llo' })]), lambdaContext());
 
-    expect((await firehose.readDelivered(stream)).map((data) => data.toString('utf8'))).toEqual([
+    expect((await bed.service.readDelivered(stream)).map((data) => data.toString('utf8'))).toEqual([
       'h\u00e9llo',
     ]);
   });

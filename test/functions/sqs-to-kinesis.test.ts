@@ -1,37 +1,16 @@
 import type { SQSRecord } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type FaultProxy, startFaultProxy } from '../../local/index.js';
-import { type LocalKinesis, startLocalKinesis } from '../destinations/local-destinations.js';
+import { describe, expect, it } from 'vitest';
+import { startLocalKinesis } from '../destinations/local-destinations.js';
 import { lambdaContext } from '../factories/context.js';
 import { sqsEvent, sqsRecord } from '../factories/sqs.js';
-import { OutputCapture } from '../handler/output-capture.js';
-import { importFunction, reportedIds } from './function-harness.js';
+import { importFunction, reportedIds, useFunctionTestBed } from './function-harness.js';
 
-let kinesis: LocalKinesis;
-let proxy: FaultProxy;
-let output: OutputCapture;
+const bed = useFunctionTestBed(startLocalKinesis, 7);
 let streamCount = 0;
-
-beforeAll(async () => {
-  kinesis = await startLocalKinesis();
-  proxy = await startFaultProxy({ upstream: kinesis.endpoint, seed: 7 });
-});
-afterAll(async () => {
-  await proxy?.close();
-  await kinesis?.close();
-});
-beforeEach(() => {
-  output = new OutputCapture();
-});
-afterEach(() => {
-  output.restore();
-  proxy.setFaults({});
-  vi.unstubAllEnvs();
-});
 
 async function newStream(): Promise<string> {
   const name = `sqs-to-kinesis-${++streamCount}`;
-  await kinesis.createStream(name, 2);
+  await bed.service.createStream(name, 2);
   return name;
 }
 
@@ -45,15 +24,17 @@ describe('sqs-to-kinesis', () => {
     const stream = await newStream();
     const handler = await importFunction('sqs-to-kinesis', {
       STREAM_NAME: stream,
-      AWS_ENDPOINT_URL_KINESIS: proxy.endpoint,
+      AWS_ENDPOINT_URL_KINESIS: bed.proxy.endpoint,
       MAX_ATTEMPTS: '3',
     });
     const records = bodies(120, 'std').map((body) => sqsRecord({ body }));
-    proxy.setFaults({ entryFailureRate: 0.4, throttleRate: 0.1, internalErrorRate: 0.05 });
+    bed.proxy.setFaults({ entryFailureRate: 0.4, throttleRate: 0.1, internalErrorRate: 0.05 });
 
     const response = await handler(sqsEvent(records), lambdaContext(20_000));
 
-    const stored = new Set((await kinesis.readStream(stream)).map((record) => record.data.toString('utf8')));
+    const stored = new Set(
+      (await bed.service.readStream(stream)).map((record) => record.data.toString('utf8')),
+    );
     const missing = records.filter((record) => !stored.has(record.body)).map((record) => record.messageId);
     expect(reportedIds(response)).toEqual(missing.sort());
     expect(missing.length).toBeGreaterThan(0);
@@ -64,7 +45,7 @@ describe('sqs-to-kinesis', () => {
     const stream = await newStream();
     const handler = await importFunction('sqs-to-kinesis', {
       STREAM_NAME: stream,
-      AWS_ENDPOINT_URL_KINESIS: proxy.endpoint,
+      AWS_ENDPOINT_URL_KINESIS: bed.proxy.endpoint,
     });
     const standard = sqsRecord({ body: 'standard' });
     const fifo = [
@@ -75,7 +56,7 @@ describe('sqs-to-kinesis', () => {
     expect(await handler(sqsEvent([standard]), lambdaContext())).toEqual({ batchItemFailures: [] });
     expect(await handler(sqsEvent(fifo), lambdaContext())).toEqual({ batchItemFailures: [] });
 
-    const stored = await kinesis.readStream(stream);
+    const stored = await bed.service.readStream(stream);
     const keys = Object.fromEntries(
       stored.map((record) => [record.data.toString('utf8'), record.partitionKey]),
     );
@@ -86,7 +67,7 @@ describe('sqs-to-kinesis', () => {
     const stream = await newStream();
     const handler = await importFunction('sqs-to-kinesis', {
       STREAM_NAME: stream,
-      AWS_ENDPOINT_URL_KINESIS: proxy.endpoint,
+      AWS_ENDPOINT_URL_KINESIS: bed.proxy.endpoint,
       PARTITION_KEY_FIELD: 'customer',
     });
     const withField = sqsRecord({ body: '{"customer":"c-42","total":3}' });
@@ -96,7 +77,10 @@ describe('sqs-to-kinesis', () => {
     await handler(sqsEvent([withField, numeric, notJson]), lambdaContext());
 
     const keys = Object.fromEntries(
-      (await kinesis.readStream(stream)).map((record) => [record.data.toString('utf8'), record.partitionKey]),
+      (await bed.service.readStream(stream)).map((record) => [
+        record.data.toString('utf8'),
+        record.partitionKey,
+      ]),
     );
     expect(keys).toEqual({
       [withField.body]: 'c-42',
@@ -109,7 +93,7 @@ describe('sqs-to-kinesis', () => {
     const stream = await newStream();
     const handler = await importFunction('sqs-to-kinesis', {
       STREAM_NAME: stream,
-      AWS_ENDPOINT_URL_KINESIS: proxy.endpoint,
+      AWS_ENDPOINT_URL_KINESIS: bed.proxy.endpoint,
       MAX_ATTEMPTS: '1',
     });
     const groups = ['g1', 'g2', 'g3', 'g4'];
@@ -118,11 +102,11 @@ describe('sqs-to-kinesis', () => {
       const groupId = groups[index % groups.length];
       records.push(sqsRecord({ groupId, body: `${groupId}:${index}` }));
     }
-    proxy.setFaults({ entryFailureRate: 0.15, entryThrottleShare: 1 });
+    bed.proxy.setFaults({ entryFailureRate: 0.15, entryThrottleShare: 1 });
 
     const response = await handler(sqsEvent(records), lambdaContext(20_000));
 
-    const stored = await kinesis.readStream(stream);
+    const stored = await bed.service.readStream(stream);
     const reported = new Set(reportedIds(response));
     // Within a group, the records that arrived are exactly the ones before its first reported record, in order.
     for (const group of groups) {
