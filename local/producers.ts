@@ -47,29 +47,47 @@ export async function produceToStream(
   const lastSequenceByShard = new Map<string, bigint>();
   for (let start = 0; start < plan.count; start += 500) {
     const end = Math.min(plan.count, start + 500);
-    let entries: PutRecordsRequestEntry[] = [];
+    const entries: PutRecordsRequestEntry[] = [];
     for (let i = start; i < end; i++) {
       entries.push({
         Data: Buffer.from(sampleRecord(i, plan.count, plan.recordBytes)),
         PartitionKey: sampleRecordId(i, plan.count),
       });
     }
-    while (entries.length > 0) {
-      const out = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: entries }));
-      const retry: PutRecordsRequestEntry[] = [];
-      (out.Records ?? []).forEach((result, i) => {
-        if (result.ErrorCode || !result.ShardId || !result.SequenceNumber) {
-          retry.push(entries[i]);
-          return;
-        }
-        const sequence = BigInt(result.SequenceNumber);
-        if (sequence > (lastSequenceByShard.get(result.ShardId) ?? -1n)) {
-          lastSequenceByShard.set(result.ShardId, sequence);
-        }
-      });
-      plan.onProduced(entries.length - retry.length);
-      entries = retry;
-    }
+    await putUntilStored(client, streamName, entries, lastSequenceByShard, plan.onProduced);
   }
   return lastSequenceByShard;
+}
+
+/**
+ * Puts `entries` with `PutRecords`, putting the failed ones again until every one is stored;
+ * records the highest sequence number written to each shard. Answers how many were stored.
+ */
+export async function putUntilStored(
+  client: KinesisClient,
+  streamName: string,
+  entries: PutRecordsRequestEntry[],
+  lastSequenceByShard: Map<string, bigint>,
+  onStored: (count: number) => void,
+): Promise<number> {
+  let pending = entries;
+  let stored = 0;
+  while (pending.length > 0) {
+    const out = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: pending }));
+    const retry: PutRecordsRequestEntry[] = [];
+    (out.Records ?? []).forEach((result, i) => {
+      if (result.ErrorCode || !result.ShardId || !result.SequenceNumber) {
+        retry.push(pending[i]);
+        return;
+      }
+      const sequence = BigInt(result.SequenceNumber);
+      if (sequence > (lastSequenceByShard.get(result.ShardId) ?? -1n)) {
+        lastSequenceByShard.set(result.ShardId, sequence);
+      }
+    });
+    stored += pending.length - retry.length;
+    onStored(pending.length - retry.length);
+    pending = retry;
+  }
+  return stored;
 }

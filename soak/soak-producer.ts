@@ -4,9 +4,9 @@
  * (the run's time bound). Every record it reports produced was accepted by the source.
  */
 import type { KinesisClient, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { putUntilStored } from '../local/producers.js';
 import { sampleRecord, sampleRecordId } from '../local/sample-records.js';
 
 /** What to produce, and when to wait or stop. */
@@ -92,30 +92,14 @@ export async function produceToStreamPaced(
   for (let start = 0; start < plan.count; start += 500) {
     const end = Math.min(plan.count, start + 500);
     if (!(await waitForRoom(plan, () => produced, end - start))) break;
-    let entries: PutRecordsRequestEntry[] = [];
+    const entries: PutRecordsRequestEntry[] = [];
     for (let i = start; i < end; i++) {
       entries.push({
         Data: Buffer.from(sampleRecord(plan.offset + i, plan.idTotal, plan.recordBytes)),
         PartitionKey: sampleRecordId(plan.offset + i, plan.idTotal),
       });
     }
-    while (entries.length > 0) {
-      const out = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: entries }));
-      const retry: PutRecordsRequestEntry[] = [];
-      (out.Records ?? []).forEach((result, i) => {
-        if (result.ErrorCode || !result.ShardId || !result.SequenceNumber) {
-          retry.push(entries[i]);
-          return;
-        }
-        const sequence = BigInt(result.SequenceNumber);
-        if (sequence > (lastSequenceByShard.get(result.ShardId) ?? -1n)) {
-          lastSequenceByShard.set(result.ShardId, sequence);
-        }
-      });
-      produced += entries.length - retry.length;
-      plan.onProduced(entries.length - retry.length);
-      entries = retry;
-    }
+    produced += await putUntilStored(client, streamName, entries, lastSequenceByShard, plan.onProduced);
   }
   return { produced, lastSequenceByShard };
 }

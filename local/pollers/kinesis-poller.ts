@@ -21,7 +21,7 @@ import { listShardIds } from '../read-back.js';
 import { environmentHandlers, type HandlerSource } from './handler-source.js';
 import { invokeHandler, readResponse } from './invocation.js';
 import { createLambdaContext } from './lambda-context.js';
-import { integerSetting, isAbort, MAX_EVENT_BYTES } from './poller-settings.js';
+import { integerSetting, isAbort, MAX_EVENT_BYTES, pauseUnlessStopped } from './poller-settings.js';
 import type { BatchHandler, InvocationOutcome, InvocationReport, Poller, PollerStats } from './types.js';
 import { emptyPollerStats, INVOCATION_OUTCOMES } from './types.js';
 
@@ -186,21 +186,7 @@ export async function startKinesisPoller(options: KinesisPollerOptions): Promise
   setMaxListeners(0, abort.signal);
   let stopped = false;
 
-  function pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (stopped) {
-        resolve();
-        return;
-      }
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        abort.signal.removeEventListener('abort', done);
-        resolve();
-      }
-      abort.signal.addEventListener('abort', done);
-    });
-  }
+  const pause = (ms: number) => pauseUnlessStopped(abort.signal, ms);
 
   function toRecord(record: _Record, shardId: string): KinesisStreamRecord {
     const sequenceNumber = record.SequenceNumber ?? '';

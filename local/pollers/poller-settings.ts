@@ -15,3 +15,20 @@ export function integerSetting(poller: string) {
 export function isAbort(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'RequestAbortedError');
 }
+
+/** Waits `ms`, or less if the poller is stopped (its signal aborts) meanwhile; at once if it already is. */
+export function pauseUnlessStopped(signal: AbortSignal, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}

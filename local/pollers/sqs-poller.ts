@@ -16,7 +16,7 @@ import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { environmentHandlers, type HandlerSource } from './handler-source.js';
 import { invokeHandler, readResponse } from './invocation.js';
 import { createLambdaContext } from './lambda-context.js';
-import { integerSetting, isAbort, MAX_EVENT_BYTES } from './poller-settings.js';
+import { integerSetting, isAbort, MAX_EVENT_BYTES, pauseUnlessStopped } from './poller-settings.js';
 import type { BatchHandler, InvocationReport, Poller, PollerStats } from './types.js';
 import { emptyPollerStats, INVOCATION_OUTCOMES } from './types.js';
 
@@ -199,21 +199,7 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
     }
   }
 
-  function pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      if (stopped) {
-        resolve();
-        return;
-      }
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        abort.signal.removeEventListener('abort', done);
-        resolve();
-      }
-      abort.signal.addEventListener('abort', done);
-    });
-  }
+  const pause = (ms: number) => pauseUnlessStopped(abort.signal, ms);
 
   /** Gathers one batch: up to `batchSize` messages, until the window closes or the payload limit is reached. */
   async function gather(): Promise<Message[]> {
