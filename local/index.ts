@@ -28,5 +28,19 @@ export type { Random } from './seeded-random.js';
 export { seededRandom } from './seeded-random.js';
 export type { EntryFault, RequestFault, ServiceName } from './service-faults.js';
 export { BATCH_WRITE_TARGETS, ENTRY_FAULTS, REQUEST_FAULTS } from './service-faults.js';
+export type {
+  CapacityVerdict,
+  KinesisCapacityOptions,
+  OfferedRecord,
+  ShardCounters,
+  ShardWriteLimits,
+} from './services/kinesis-capacity.js';
+export { KINESIS_SHARD_WRITE_LIMITS, KinesisCapacityModel } from './services/kinesis-capacity.js';
+export type {
+  KinesisCapacityServer,
+  KinesisCapacityServerOptions,
+  StoredRecord,
+} from './services/kinesis-capacity-server.js';
+export { startKinesisCapacityServer } from './services/kinesis-capacity-server.js';
 export type { SqsServerOptions } from './sqs-server.js';
 export { startSqsServer } from './sqs-server.js';
