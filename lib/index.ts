@@ -11,6 +11,7 @@ export {
   type SinkHandlerOptions,
 } from './handler-options.js';
 export { HandlerTimeoutError } from './handler-timeout-error.js';
+export * from './kpl/index.js';
 export { type DeadLetter, HandlerFailureCode, PoisonPolicy } from './poison.js';
 export * from './sources/index.js';
 export type { FailureLine, InvocationSummary } from './summary.js';
