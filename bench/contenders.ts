@@ -14,7 +14,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { AsyncSink } from '../lib/core/sink.js';
 import type { SinkStats } from '../lib/core/types.js';
 import { type KinesisDestination, kinesisDestination } from '../lib/destinations/kinesis.js';
-import { createKinesisClient } from '../local/clients.js';
+import { createKinesisClient } from '../local/services/clients.js';
 import { LOCAL } from './parameters.js';
 import { kinesisEntryOf } from './records.js';
 import { chunk, sleep } from './statistics.js';

@@ -3,7 +3,7 @@
  * latency, then 10 % entry failures) in front of a stub that answers at once, for the
  * sink and the two baselines, all in this process against the same destination process.
  */
-import type { FaultConfig } from '../local/fault-proxy.js';
+import type { FaultConfig } from '../local/services/fault-proxy.js';
 import { type Contender, handRolledContender, powertoolsContender, sinkContender } from './contenders.js';
 import { type Measurement, measure, measureMedian } from './measure.js';
 import { CHART, LATENCY, SMALL_RECORDS } from './parameters.js';
@@ -182,7 +182,7 @@ export async function measureLatency(
         entryFailureRate: rate,
         sinkRepetitions: LATENCY.sinkRepetitions,
         destination:
-          'Kinesis stub (bench/kinesis-stub.ts, answers at once) behind local/fault-proxy.ts, both in a child process',
+          'Kinesis stub (bench/kinesis-stub.ts, answers at once) behind local/services/fault-proxy.ts, both in a child process',
         contenders: Object.fromEntries(
           [sink, powertools, sequential, handRolled].map((c) => [c.name, c.parameters]),
         ),

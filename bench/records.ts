@@ -1,7 +1,7 @@
 /** Reproducible benchmark inputs: SQS events and Kinesis entries from a seed. */
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { KinesisEntry } from '../lib/destinations/kinesis.js';
-import { type Random, seededRandom } from '../local/seeded-random.js';
+import { type Random, seededRandom } from '../local/services/seeded-random.js';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.;:-_{}[]"';
 const POOL_CHARS = 64 * 1024;

@@ -7,7 +7,7 @@
 import { AsyncSink } from '../lib/core/sink.js';
 import type { SinkRecord } from '../lib/core/types.js';
 import { KINESIS_LIMITS, type KinesisEntry, kinesisDestination } from '../lib/destinations/kinesis.js';
-import { seededRandom } from '../local/seeded-random.js';
+import { seededRandom } from '../local/services/seeded-random.js';
 import { inMemoryKinesisClient } from './in-memory-kinesis.js';
 import { LOCAL, REQUEST_COUNT, SMALL_RECORDS } from './parameters.js';
 import { uniformInt } from './records.js';

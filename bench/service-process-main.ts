@@ -3,7 +3,7 @@
  * front of it. It runs apart from the contenders so that its CPU (JSON parsing, the
  * proxy's copying) is not charged to the client being measured.
  */
-import { startFaultProxy } from '../local/fault-proxy.js';
+import { startFaultProxy } from '../local/services/fault-proxy.js';
 import { startKinesisStub } from './kinesis-stub.js';
 import type { ServiceCommand, ServiceReply } from './service-protocol.js';
 

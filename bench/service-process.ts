@@ -1,6 +1,6 @@
 /** Starts the destination process (stub + fault proxy) and talks to it. */
 import { type ChildProcess, fork } from 'node:child_process';
-import type { FaultConfig } from '../local/fault-proxy.js';
+import type { FaultConfig } from '../local/services/fault-proxy.js';
 import type { StubConfig } from './kinesis-stub.js';
 import type { ServiceCommand, ServiceReply, ServiceReport } from './service-protocol.js';
 

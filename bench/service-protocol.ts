@@ -1,5 +1,5 @@
 /** The messages between the benchmark and its destination process. */
-import type { FaultConfig, FaultStats } from '../local/fault-proxy.js';
+import type { FaultConfig, FaultStats } from '../local/services/fault-proxy.js';
 import type { StubConfig, StubStats } from './kinesis-stub.js';
 
 /** What the benchmark asks the destination process. */

@@ -1,11 +1,3 @@
-export type { LocalClientOptions } from './clients.js';
-export { createFirehoseClient, createKinesisClient, createSqsClient, LOCAL_AWS } from './clients.js';
-export type { FaultConfig, FaultEvent, FaultProxy, FaultProxyOptions, FaultStats } from './fault-proxy.js';
-export { startFaultProxy } from './fault-proxy.js';
-export type { FirehoseServer, FirehoseServerOptions } from './firehose-server.js';
-export { FIREHOSE_LIMITS, startFirehoseServer } from './firehose-server.js';
-export type { KinesisServerOptions, LocalServer } from './kinesis-server.js';
-export { createKinesisStream, startKinesisServer } from './kinesis-server.js';
 export type {
   PipelineName,
   PipelineOptions,
@@ -13,21 +5,28 @@ export type {
   PipelineSettings,
   PipelineSummary,
   SimpleFaults,
-} from './pipeline.js';
+} from './pipeline/pipeline.js';
 export {
   PIPELINE_DEFAULTS,
   PIPELINE_NAMES,
   pipelineSettings,
   runPipeline,
   simpleFaults,
-} from './pipeline.js';
+} from './pipeline/pipeline.js';
+export { sampleRecord, sampleRecordId, sampleRecordIdOf } from './pipeline/sample-records.js';
 export * from './pollers/index.js';
-export { drainQueue, listShardIds, queueDepth, readShard, readStream } from './read-back.js';
-export { sampleRecord, sampleRecordId, sampleRecordIdOf } from './sample-records.js';
-export type { Random } from './seeded-random.js';
-export { seededRandom } from './seeded-random.js';
-export type { EntryFault, RequestFault, ServiceName } from './service-faults.js';
-export { BATCH_WRITE_TARGETS, ENTRY_FAULTS, REQUEST_FAULTS } from './service-faults.js';
+export type { LocalClientOptions } from './services/clients.js';
+export { createFirehoseClient, createKinesisClient, createSqsClient, LOCAL_AWS } from './services/clients.js';
+export type {
+  FaultConfig,
+  FaultEvent,
+  FaultProxy,
+  FaultProxyOptions,
+  FaultStats,
+} from './services/fault-proxy.js';
+export { startFaultProxy } from './services/fault-proxy.js';
+export type { FirehoseServer, FirehoseServerOptions } from './services/firehose-server.js';
+export { FIREHOSE_LIMITS, startFirehoseServer } from './services/firehose-server.js';
 export type {
   CapacityVerdict,
   KinesisCapacityOptions,
@@ -42,5 +41,12 @@ export type {
   StoredRecord,
 } from './services/kinesis-capacity-server.js';
 export { startKinesisCapacityServer } from './services/kinesis-capacity-server.js';
-export type { SqsServerOptions } from './sqs-server.js';
-export { startSqsServer } from './sqs-server.js';
+export type { KinesisServerOptions, LocalServer } from './services/kinesis-server.js';
+export { createKinesisStream, startKinesisServer } from './services/kinesis-server.js';
+export { drainQueue, listShardIds, queueDepth, readShard, readStream } from './services/read-back.js';
+export type { Random } from './services/seeded-random.js';
+export { seededRandom } from './services/seeded-random.js';
+export type { EntryFault, RequestFault, ServiceName } from './services/service-faults.js';
+export { BATCH_WRITE_TARGETS, ENTRY_FAULTS, REQUEST_FAULTS } from './services/service-faults.js';
+export type { SqsServerOptions } from './services/sqs-server.js';
+export { startSqsServer } from './services/sqs-server.js';

@@ -4,8 +4,8 @@
  * spikes, a flaky network, crashing functions), which scales the base levels. The same seed
  * gives the same sequence of phases.
  */
-import type { FaultConfig } from '../local/fault-proxy.js';
-import { seededRandom } from '../local/seeded-random.js';
+import type { FaultConfig } from '../local/services/fault-proxy.js';
+import { seededRandom } from '../local/services/seeded-random.js';
 
 /** The base levels of every fault kind; a phase's weather scales them. Rates are probabilities. */
 export interface FaultLevels {

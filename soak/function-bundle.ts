@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { BUNDLING_DEFAULTS } from '../cdk/defaults.js';
-import type { PipelineName } from '../local/pipeline-settings.js';
+import type { PipelineName } from '../local/pipeline/pipeline-settings.js';
 
 /** The bundled files of one function, in a temporary directory. */
 export interface FunctionBundle {

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { PIPELINE_NAMES, type PipelineName } from '../local/pipeline-settings.js';
+import { PIPELINE_NAMES, type PipelineName } from '../local/pipeline/pipeline-settings.js';
 import { runSoak } from './soak.js';
 import { SOAK_DEFAULTS } from './soak-options.js';
 import type { SoakPipelineProgress } from './soak-pipeline.js';

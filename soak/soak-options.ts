@@ -1,5 +1,5 @@
 /** What a soak run is made of: its options, and their defaults, as data. */
-import { PIPELINE_NAMES, type PipelineName } from '../local/pipeline-settings.js';
+import { PIPELINE_NAMES, type PipelineName } from '../local/pipeline/pipeline-settings.js';
 import type { FaultLevels } from './fault-schedule.js';
 import type { SoakPipelineProgress } from './soak-pipeline.js';
 

@@ -12,14 +12,9 @@ import { CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
-import { createFirehoseClient, createKinesisClient, createSqsClient, LOCAL_AWS } from '../local/clients.js';
-import { Closers } from '../local/closers.js';
-import type { FaultStats } from '../local/fault-proxy.js';
-import { startFaultProxy } from '../local/fault-proxy.js';
-import type { FirehoseServer } from '../local/firehose-server.js';
-import { startFirehoseServer } from '../local/firehose-server.js';
-import { createKinesisStream, type LocalServer, startKinesisServer } from '../local/kinesis-server.js';
-import type { PipelineName } from '../local/pipeline-settings.js';
+import { Closers } from '../local/pipeline/closers.js';
+import type { PipelineName } from '../local/pipeline/pipeline-settings.js';
+import { sampleRecordId, sampleRecordIdOf } from '../local/pipeline/sample-records.js';
 import type {
   ChildInvocationFaults,
   ChildInvocationOutcome,
@@ -31,10 +26,24 @@ import { startKinesisPoller } from '../local/pollers/kinesis-poller.js';
 import type { SqsPoller } from '../local/pollers/sqs-poller.js';
 import { startSqsPoller } from '../local/pollers/sqs-poller.js';
 import type { InvocationReport, PollerStats } from '../local/pollers/types.js';
-import { drainQueue, queueDepth, readShard, readStream } from '../local/read-back.js';
-import { sampleRecordId, sampleRecordIdOf } from '../local/sample-records.js';
-import { seededRandom } from '../local/seeded-random.js';
-import { startSqsServer } from '../local/sqs-server.js';
+import {
+  createFirehoseClient,
+  createKinesisClient,
+  createSqsClient,
+  LOCAL_AWS,
+} from '../local/services/clients.js';
+import type { FaultStats } from '../local/services/fault-proxy.js';
+import { startFaultProxy } from '../local/services/fault-proxy.js';
+import type { FirehoseServer } from '../local/services/firehose-server.js';
+import { startFirehoseServer } from '../local/services/firehose-server.js';
+import {
+  createKinesisStream,
+  type LocalServer,
+  startKinesisServer,
+} from '../local/services/kinesis-server.js';
+import { drainQueue, queueDepth, readShard, readStream } from '../local/services/read-back.js';
+import { seededRandom } from '../local/services/seeded-random.js';
+import { startSqsServer } from '../local/services/sqs-server.js';
 import type { FaultSchedule } from './fault-schedule.js';
 import { bundleFunction } from './function-bundle.js';
 import { type FunctionTotals, FunctionTotalsCollector } from './function-totals.js';

@@ -6,8 +6,8 @@
 import type { KinesisClient, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { putUntilStored } from '../local/producers.js';
-import { sampleRecord, sampleRecordId } from '../local/sample-records.js';
+import { putUntilStored } from '../local/pipeline/producers.js';
+import { sampleRecord, sampleRecordId } from '../local/pipeline/sample-records.js';
 
 /** What to produce, and when to wait or stop. */
 export interface SoakProducerPlan {

@@ -1,8 +1,9 @@
 /** The soak's report: what it is made of (written as JSON), and how it reads as text. */
-import type { FaultStats } from '../local/fault-proxy.js';
-import type { PipelineName } from '../local/pipeline-settings.js';
+
+import type { PipelineName } from '../local/pipeline/pipeline-settings.js';
 import type { ChildProcessStats } from '../local/pollers/child-process-handler.js';
 import type { PollerStats } from '../local/pollers/types.js';
+import type { FaultStats } from '../local/services/fault-proxy.js';
 import type { FaultLevels, FaultWeather } from './fault-schedule.js';
 import type { FunctionTotals } from './function-totals.js';
 import type { AttemptOutcome, DuplicateCauses } from './record-ledger.js';

@@ -5,9 +5,9 @@
  * faults injected. `npm run soak` is a thin CLI around {@link runSoak}.
  */
 import os from 'node:os';
-import type { FaultStats } from '../local/fault-proxy.js';
 import type { ChildProcessStats } from '../local/pollers/child-process-handler.js';
 import type { PollerStats } from '../local/pollers/types.js';
+import type { FaultStats } from '../local/services/fault-proxy.js';
 import type { FaultWeather } from './fault-schedule.js';
 import { faultSchedule } from './fault-schedule.js';
 import { addFunctionTotals } from './function-totals.js';

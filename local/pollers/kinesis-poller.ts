@@ -17,7 +17,7 @@ import {
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { listShardIds } from '../read-back.js';
+import { listShardIds } from '../services/read-back.js';
 import { environmentHandlers, type HandlerSource } from './handler-source.js';
 import { invokeHandler, readResponse } from './invocation.js';
 import { createLambdaContext } from './lambda-context.js';

@@ -9,8 +9,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { type KinesisClient, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis';
 import type { ShardRange } from '../../lib/destinations/kinesis-hash-key.js';
-import { createKinesisClient } from '../clients.js';
-import { listenOnLoopback } from '../listen-on-loopback.js';
+import { createKinesisClient } from './clients.js';
 import {
   type CapacityVerdict,
   KINESIS_SHARD_WRITE_LIMITS,
@@ -18,6 +17,7 @@ import {
   type ShardCounters,
   type ShardWriteLimits,
 } from './kinesis-capacity.js';
+import { listenOnLoopback } from './listen-on-loopback.js';
 
 /** A record the stream stored, as reported to `onStored`. */
 export interface StoredRecord {

@@ -3,8 +3,8 @@
  * environment is set, so that its cold-start configuration sees the test's variables.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
-import { FUNCTION_VARIABLES } from '../../local/function-module.js';
 import { type FaultProxy, startFaultProxy } from '../../local/index.js';
+import { FUNCTION_VARIABLES } from '../../local/pipeline/function-module.js';
 import { OutputCapture } from '../handler/output-capture.js';
 
 /** The handler a ready-made function exports, called as Lambda calls it. */

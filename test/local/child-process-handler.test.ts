@@ -8,8 +8,6 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKinesisClient, createSqsClient } from '../../local/clients.js';
-import { createKinesisStream, startKinesisServer } from '../../local/kinesis-server.js';
 import type {
   ChildInvocationFaults,
   ChildInvocationReport,
@@ -25,7 +23,9 @@ import { startKinesisPoller } from '../../local/pollers/kinesis-poller.js';
 import { createLambdaContext } from '../../local/pollers/lambda-context.js';
 import { startSqsPoller } from '../../local/pollers/sqs-poller.js';
 import type { InvocationReport, Poller } from '../../local/pollers/types.js';
-import { startSqsServer } from '../../local/sqs-server.js';
+import { createKinesisClient, createSqsClient } from '../../local/services/clients.js';
+import { createKinesisStream, startKinesisServer } from '../../local/services/kinesis-server.js';
+import { startSqsServer } from '../../local/services/sqs-server.js';
 
 const FUNCTION = new URL('./fixtures/child-function.ts', import.meta.url);
 const FAILING_COLD_START = new URL('./fixtures/failing-cold-start.ts', import.meta.url);

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { PIPELINE_NAMES, runPipeline, simpleFaults } from '../../local/pipeline.js';
+import { PIPELINE_NAMES, runPipeline, simpleFaults } from '../../local/pipeline/pipeline.js';
 
 const run = promisify(execFile);
 
@@ -93,9 +93,9 @@ describe('records that never get through', () => {
   });
 });
 
-describe('npm start (local/start.ts)', () => {
+describe('npm start (local/pipeline/start.ts)', () => {
   const start = (...args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], { timeout: 60_000 });
+    run(process.execPath, ['--import', 'tsx', 'local/pipeline/start.ts', ...args], { timeout: 60_000 });
 
   it('runs a pipeline to a summary with nothing missing and exits 0', async () => {
     // Act

@@ -23,7 +23,7 @@ import {
 } from '../../local/index.js';
 import type { InvocationReport, KinesisFailureRecord, Poller } from '../../local/pollers/index.js';
 import { startKinesisPoller, startSqsPoller } from '../../local/pollers/index.js';
-import { queueDepth } from '../../local/read-back.js';
+import { queueDepth } from '../../local/services/read-back.js';
 
 /** Every invocation's event and report, with a way to await a condition on them (bounded). */
 class Recorder<Event> {

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { listenOnLoopback } from '../../local/listen-on-loopback.js';
+import { listenOnLoopback } from '../../local/services/listen-on-loopback.js';
 
 /** The service whose error shape the stub speaks. */
 export type StubService = 'kinesis' | 'firehose' | 'sqs';

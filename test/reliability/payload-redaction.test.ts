@@ -12,7 +12,7 @@ import { type KinesisEntry, kinesisDestination } from '../../lib/destinations/ki
 import { type SqsEntry, sqsDestination } from '../../lib/destinations/sqs.js';
 import { createSinkHandler } from '../../lib/handler.js';
 import { sqsJson } from '../../lib/sources/sqs.js';
-import { createKinesisClient } from '../../local/clients.js';
+import { createKinesisClient } from '../../local/services/clients.js';
 import { lambdaContext } from '../factories/context.js';
 import { sqsEvent, sqsRecord } from '../factories/sqs.js';
 import { AllOutput } from './all-output.js';

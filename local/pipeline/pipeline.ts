@@ -12,26 +12,32 @@ import { CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { createFirehoseClient, createKinesisClient, createSqsClient, LOCAL_AWS } from './clients.js';
+import type { KinesisFailureRecord, KinesisPoller } from '../pollers/kinesis-poller.js';
+import { startKinesisPoller } from '../pollers/kinesis-poller.js';
+import type { SqsPoller } from '../pollers/sqs-poller.js';
+import { startSqsPoller } from '../pollers/sqs-poller.js';
+import type { PollerStats } from '../pollers/types.js';
+import {
+  createFirehoseClient,
+  createKinesisClient,
+  createSqsClient,
+  LOCAL_AWS,
+} from '../services/clients.js';
+import type { FaultProxy, FaultStats } from '../services/fault-proxy.js';
+import { startFaultProxy } from '../services/fault-proxy.js';
+import type { FirehoseServer } from '../services/firehose-server.js';
+import { startFirehoseServer } from '../services/firehose-server.js';
+import { createKinesisStream, type LocalServer, startKinesisServer } from '../services/kinesis-server.js';
+import { drainQueue, queueDepth, readShard, readStream } from '../services/read-back.js';
+import { startSqsServer } from '../services/sqs-server.js';
 import { Closers } from './closers.js';
-import type { FaultProxy, FaultStats } from './fault-proxy.js';
-import { startFaultProxy } from './fault-proxy.js';
-import type { FirehoseServer } from './firehose-server.js';
-import { startFirehoseServer } from './firehose-server.js';
 import { FUNCTION_VARIABLES, loadFunction, setEnvironment } from './function-module.js';
-import { createKinesisStream, type LocalServer, startKinesisServer } from './kinesis-server.js';
 import type { PipelineOptions, PipelineProgress, PipelineSettings } from './pipeline-settings.js';
 import { PIPELINE_DEFAULTS, type PipelineName, pipelineSettings } from './pipeline-settings.js';
-import type { KinesisFailureRecord, KinesisPoller } from './pollers/kinesis-poller.js';
-import { startKinesisPoller } from './pollers/kinesis-poller.js';
-import type { SqsPoller } from './pollers/sqs-poller.js';
-import { startSqsPoller } from './pollers/sqs-poller.js';
-import type { PollerStats } from './pollers/types.js';
 import { produceToQueue, produceToStream } from './producers.js';
-import { drainQueue, queueDepth, readShard, readStream } from './read-back.js';
 import { sampleRecordId, sampleRecordIdOf } from './sample-records.js';
-import { startSqsServer } from './sqs-server.js';
 
+export { type SimpleFaults, simpleFaults } from '../services/simple-faults.js';
 export type {
   PipelineName,
   PipelineOptions,
@@ -39,7 +45,6 @@ export type {
   PipelineSettings,
 } from './pipeline-settings.js';
 export { PIPELINE_DEFAULTS, PIPELINE_NAMES, pipelineSettings } from './pipeline-settings.js';
-export { type SimpleFaults, simpleFaults } from './simple-faults.js';
 
 /** What the run proved, from reading the destination back. */
 export interface PipelineSummary {

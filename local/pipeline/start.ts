@@ -1,9 +1,9 @@
 /**
- * `npm start`: runs one pipeline on this machine (see local/pipeline.ts) and prints a
+ * `npm start`: runs one pipeline on this machine (see local/pipeline/pipeline.ts) and prints a
  * summary read back from the destination. Exit code 0 only when every record arrived.
  */
 import { parseArgs } from 'node:util';
-import type { FaultConfig } from './fault-proxy.js';
+import type { FaultConfig } from '../services/fault-proxy.js';
 import type { PipelineName, PipelineProgress, PipelineSettings, PipelineSummary } from './pipeline.js';
 import {
   PIPELINE_DEFAULTS,

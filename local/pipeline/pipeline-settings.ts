@@ -1,5 +1,5 @@
 /** What a local pipeline run is made of: its name, its options, and their defaults, as data. */
-import type { FaultConfig } from './fault-proxy.js';
+import type { FaultConfig } from '../services/fault-proxy.js';
 
 /** The four ready-made pipelines, named after their function in functions/. */
 export const PIPELINE_NAMES = [

@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
+import type { BatchHandler } from '../pollers/types.js';
 import type { PipelineName } from './pipeline-settings.js';
-import type { BatchHandler } from './pollers/types.js';
 
 /** Every variable the ready-made functions read: cleared, so that the shell's values do not leak in. */
 export const FUNCTION_VARIABLES = [
@@ -38,7 +38,7 @@ let functionInstances = 0;
  * set. The query string makes each run a fresh module instance, so its configuration is read anew.
  */
 export async function loadFunction(name: PipelineName): Promise<BatchHandler<SQSEvent | KinesisStreamEvent>> {
-  const base = new URL(`../functions/${name}/index`, import.meta.url);
+  const base = new URL(`../../functions/${name}/index`, import.meta.url);
   const extension = existsSync(`${fileURLToPath(base)}.ts`) ? '.ts' : '.js';
   functionInstances += 1;
   const module = (await import(`${base.href}${extension}?instance=${functionInstances}`)) as {
