@@ -6,8 +6,8 @@
  */
 import { SINK_DEFAULTS, SINK_OPTION_RANGES } from '../lib/core/options.js';
 import { type SqsDestination, sqsDestination } from '../lib/destinations/sqs.js';
-import { HANDLER_DEFAULTS } from '../lib/handler-options.js';
-import { PoisonPolicy } from '../lib/poison.js';
+import { HANDLER_DEFAULTS } from '../lib/handler/handler-options.js';
+import { PoisonPolicy } from '../lib/handler/poison.js';
 
 /** Thrown at cold start when an environment variable is missing or invalid. */
 export class ConfigurationError extends Error {

@@ -2,16 +2,16 @@
 
 export * from './core/index.js';
 export * from './destinations/index.js';
-export { FullBatchFailureError } from './full-batch-failure-error.js';
-export { createSinkHandler, type SinkHandler, type SourceEventOf } from './handler.js';
-export { HandlerConfigurationError } from './handler-configuration-error.js';
+export { createSinkHandler, type SinkHandler, type SourceEventOf } from './handler/create-sink-handler.js';
+export { FullBatchFailureError } from './handler/full-batch-failure-error.js';
+export { HandlerConfigurationError } from './handler/handler-configuration-error.js';
 export {
   type Conversion,
   HANDLER_DEFAULTS,
   type SinkHandlerOptions,
-} from './handler-options.js';
-export { HandlerTimeoutError } from './handler-timeout-error.js';
+} from './handler/handler-options.js';
+export { HandlerTimeoutError } from './handler/handler-timeout-error.js';
 export * from './kpl/index.js';
-export { type DeadLetter, HandlerFailureCode, PoisonPolicy } from './poison.js';
+export { type DeadLetter, HandlerFailureCode, PoisonPolicy } from './handler/poison.js';
+export type { FailureLine, InvocationSummary } from './handler/summary.js';
 export * from './sources/index.js';
-export type { FailureLine, InvocationSummary } from './summary.js';

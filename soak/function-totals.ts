@@ -1,6 +1,6 @@
 /**
  * Sums over the function's own log: the handler writes one structured summary line per
- * invocation (see lib/summary.ts), which is how its retries and throttles would be read
+ * invocation (see lib/handler/summary.ts), which is how its retries and throttles would be read
  * from CloudWatch Logs. Invocations killed or timed out write none.
  */
 

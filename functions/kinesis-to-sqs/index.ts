@@ -4,7 +4,7 @@
  */
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { type SqsEntry, sqsDestination } from '../../lib/destinations/sqs.js';
-import { createSinkHandler } from '../../lib/handler.js';
+import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
 import { fromVariable, readTuning, requiredString, tuningOptions } from '../config.js';
 import { kinesisToSqs } from './convert.js';
 

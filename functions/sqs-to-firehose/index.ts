@@ -5,7 +5,7 @@
  */
 import type { SQSRecord } from 'aws-lambda';
 import type { FirehoseEntry } from '../../lib/destinations/firehose.js';
-import { createSinkHandler } from '../../lib/handler.js';
+import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
 import { booleanVariable, readTuning, tuningOptions } from '../config.js';
 import { firehoseFromEnvironment } from '../firehose-from-environment.js';
 import { sqsToFirehose } from './convert.js';

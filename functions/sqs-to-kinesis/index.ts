@@ -5,7 +5,7 @@
  */
 import type { SQSRecord } from 'aws-lambda';
 import { type KinesisEntry, kinesisDestination } from '../../lib/destinations/kinesis.js';
-import { createSinkHandler } from '../../lib/handler.js';
+import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
 import { fromVariable, optionalString, readTuning, requiredString, tuningOptions } from '../config.js';
 import { sqsToKinesis } from './convert.js';
 

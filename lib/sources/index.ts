@@ -14,6 +14,7 @@ export {
   parseSourceEvent,
   type SourceEvent,
   SourceKind,
+  type SourceKindOf,
   type SourceRecord,
   type SourceRecordInfo,
 } from './source-event.js';

@@ -10,6 +10,13 @@ export type SourceKind = (typeof SourceKind)[keyof typeof SourceKind];
 /** A record of either source, as Lambda delivers it. */
 export type SourceRecord = SQSRecord | KinesisStreamRecord;
 
+/** The source whose records have type `Rec`: `'sqs'` for `SQSRecord`, `'kinesis'` for `KinesisStreamRecord`. */
+export type SourceKindOf<Rec extends SourceRecord> = [Rec] extends [SQSRecord]
+  ? typeof SourceKind.Sqs
+  : [Rec] extends [KinesisStreamRecord]
+    ? typeof SourceKind.Kinesis
+    : SourceKind;
+
 /** One record of a checked event with what the sink needs to know of it. */
 export interface SourceRecordInfo<R extends SourceRecord = SourceRecord> {
   readonly record: R;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeadLetter } from '../../lib/poison.js';
+import type { DeadLetter } from '../../lib/handler/poison.js';
 import { startLocalSqs } from '../destinations/local-destinations.js';
 import { lambdaContext } from '../factories/context.js';
 import { kinesisEvent, kinesisRecord } from '../factories/kinesis.js';

@@ -1,9 +1,9 @@
 import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EntryResult } from '../../lib/core/types.js';
-import { FullBatchFailureError } from '../../lib/full-batch-failure-error.js';
-import { createSinkHandler } from '../../lib/handler.js';
-import type { SinkHandlerOptions } from '../../lib/handler-options.js';
+import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
+import { FullBatchFailureError } from '../../lib/handler/full-batch-failure-error.js';
+import type { SinkHandlerOptions } from '../../lib/handler/handler-options.js';
 import { kinesisText } from '../../lib/sources/kinesis.js';
 import { MalformedEventError } from '../../lib/sources/malformed-event-error.js';
 import type { SourceRecord } from '../../lib/sources/source-event.js';
@@ -490,5 +490,31 @@ describe('middy', () => {
     await handler(sqsEvent([sqsRecord(), sqsRecord()]) as never, lambdaContext());
 
     expect(seen).toEqual([2, 0]);
+  });
+
+  it("checks the event before the user's middleware reads it", async () => {
+    const seen: number[] = [];
+    const handler = handlerFor(new FakeDestination(), sqsStandard).use({
+      before: (request) => {
+        seen.push((request.event as { Records: unknown[] }).Records.length);
+      },
+    });
+
+    const invocation = handler({} as never, lambdaContext());
+
+    await expect(invocation).rejects.toThrow(MalformedEventError);
+    expect(seen).toEqual([]);
+  });
+
+  it('checks an event a user middleware put in place of the one Lambda gave', async () => {
+    const handler = handlerFor(new FakeDestination(), sqsStandard).use({
+      before: (request) => {
+        request.event = { Records: [{ eventSource: 'aws:sqs', messageId: '' }] } as never;
+      },
+    });
+
+    const invocation = handler(sqsEvent([sqsRecord()]) as never, lambdaContext());
+
+    await expect(invocation).rejects.toThrow(/messageId must be a non-empty string/);
   });
 });

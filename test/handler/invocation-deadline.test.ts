@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { invocationDeadline } from '../../lib/invocation-deadline.js';
+import { invocationDeadline } from '../../lib/handler/invocation-deadline.js';
 
 describe('invocationDeadline', () => {
   it('leaves no listener on the reused middy signal once an invocation is disposed', () => {

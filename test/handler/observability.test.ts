@@ -1,7 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSinkHandler } from '../../lib/handler.js';
-import { redactQuoted } from '../../lib/summary.js';
+import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
+import { redactQuoted } from '../../lib/handler/summary.js';
 import { lambdaContext } from '../factories/context.js';
 import { sqsEvent, sqsRecord } from '../factories/sqs.js';
 import { FakeDestination, type FakeEntry } from './fake-destination.js';

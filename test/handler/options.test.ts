@@ -1,9 +1,9 @@
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { SinkConfigurationError } from '../../lib/core/errors.js';
-import { createSinkHandler } from '../../lib/handler.js';
-import { HandlerConfigurationError } from '../../lib/handler-configuration-error.js';
-import type { SinkHandlerOptions } from '../../lib/handler-options.js';
+import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
+import { HandlerConfigurationError } from '../../lib/handler/handler-configuration-error.js';
+import type { SinkHandlerOptions } from '../../lib/handler/handler-options.js';
 import { FakeDestination, type FakeEntry } from './fake-destination.js';
 
 const valid: SinkHandlerOptions<SQSRecord, FakeEntry> = {

@@ -4,7 +4,7 @@
  * dead-lettered or dropped by the poison policy, with a reason in the summary log line.
  */
 import { expect } from 'vitest';
-import type { DeadLetter } from '../../lib/poison.js';
+import type { DeadLetter } from '../../lib/handler/poison.js';
 import type { Arrived } from './local-pipelines.js';
 import { fingerprint } from './local-pipelines.js';
 

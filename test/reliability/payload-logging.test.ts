@@ -11,7 +11,7 @@ import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SqsEntry } from '../../lib/destinations/sqs.js';
 import { sqsDestination } from '../../lib/destinations/sqs.js';
-import { createSinkHandler } from '../../lib/handler.js';
+import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
 import { lambdaContext } from '../factories/context.js';
 import { kinesisEvent, kinesisRecord } from '../factories/kinesis.js';
 import { sqsEvent, sqsRecord } from '../factories/sqs.js';

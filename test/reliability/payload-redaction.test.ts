@@ -1,7 +1,7 @@
 /**
  * FAILING (kept out of the commits; see the report): with logPayloads off, a failure reason
  * that quotes a payload containing quote characters leaks part of the payload, because
- * `redactQuoted` (lib/summary.ts) pairs quotes one by one. V8's JSON.parse error quotes the
+ * `redactQuoted` (lib/handler/summary.ts) pairs quotes one by one. V8's JSON.parse error quotes the
  * start of the input, so `sqsJson` on a `key="value"` body logs the value.
  * Run: cp test/reliability/payload-redaction.failing.ts test/reliability/payload-redaction.test.ts
  *      && npx vitest run test/reliability/payload-redaction.test.ts
@@ -10,7 +10,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type KinesisEntry, kinesisDestination } from '../../lib/destinations/kinesis.js';
 import { type SqsEntry, sqsDestination } from '../../lib/destinations/sqs.js';
-import { createSinkHandler } from '../../lib/handler.js';
+import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
 import { sqsJson } from '../../lib/sources/sqs.js';
 import { createKinesisClient } from '../../local/services/clients.js';
 import { lambdaContext } from '../factories/context.js';

@@ -1,7 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { RecordFailure, RecordOutcome, SinkStats } from '../core/types.js';
+import type { SourceKind, SourceRecordInfo } from '../sources/source-event.js';
 import type { PoisonPolicy } from './poison.js';
-import type { SourceKind } from './sources/source-event.js';
+import type { PoisonHandling, PoisonSettlement } from './settle-poison.js';
 
 /** Most failed records listed by name in one summary line; the rest are only counted. */
 export const MAX_LISTED_FAILURES = 25;
@@ -11,6 +13,8 @@ export interface FailureLine {
   readonly id: string;
   readonly code: string;
   readonly reason: string;
+  /** Set when the poison policy dropped or dead-lettered the record: it counts as done. */
+  readonly handled?: PoisonHandling;
   /** Only with `logPayloads: true`. */
   readonly payload?: string;
 }
@@ -68,6 +72,88 @@ export function countByCode(failures: readonly { readonly code: string }[]): Rec
   const counts: Record<string, number> = {};
   for (const { code } of failures) counts[code] = (counts[code] ?? 0) + 1;
   return counts;
+}
+
+/** What one invocation did, as the summary needs it. */
+export interface InvocationFacts {
+  readonly source: SourceKind | undefined;
+  readonly fifo: boolean;
+  readonly destination: string;
+  readonly ordered: boolean;
+  readonly records: readonly SourceRecordInfo[];
+  /** The final outcome of each record, in record order. */
+  readonly outcomes: readonly RecordOutcome[];
+  readonly filtered: number;
+  readonly policy: PoisonPolicy;
+  readonly poison: PoisonSettlement;
+  readonly stats: SinkStats;
+  readonly logPayloads: boolean;
+  readonly startedAt: number;
+}
+
+/** The summary line of one invocation. */
+export function summarize(facts: InvocationFacts): InvocationSummary {
+  const { records, outcomes, poison, stats, logPayloads } = facts;
+  const failures = outcomes.filter((outcome) => outcome.status === 'failed');
+  const lines = failureLines(facts);
+  const handled = (kind: string) => [...poison.handling.values()].filter((value) => value === kind).length;
+  return {
+    source: facts.source,
+    fifo: facts.fifo,
+    destination: facts.destination,
+    ordered: facts.ordered,
+    records: records.length,
+    done: records.length - failures.length,
+    filtered: facts.filtered,
+    failed: failures.length,
+    failedByReason: countByCode(failures),
+    poison: {
+      policy: facts.policy,
+      found: poison.found,
+      deadLettered: handled('dead-lettered'),
+      dropped: handled('dropped'),
+    },
+    entries: stats.entries,
+    entriesSent: stats.entriesSent,
+    entriesAccepted: stats.entriesAccepted,
+    requests: stats.requests,
+    requestsFailed: stats.requestsFailed,
+    retries: stats.entriesRetried,
+    throttles: stats.throttles,
+    batchFillPercent: stats.requests > 0 ? Math.round((stats.batchFill / stats.requests) * 1000) / 10 : 0,
+    deadlineReached: stats.deadlineReached,
+    ...(stats.fatalError === undefined
+      ? {}
+      : { fatalError: logPayloads ? stats.fatalError : redactQuoted(stats.fatalError) }),
+    sinkMs: stats.elapsedMs,
+    elapsedMs: Date.now() - facts.startedAt,
+    failures: lines,
+    failuresNotListed: failures.length + poison.handling.size - lines.length,
+  };
+}
+
+/** The failed and the handled poison records, the first {@link MAX_LISTED_FAILURES} of them. */
+function failureLines({ records, outcomes, poison, logPayloads }: InvocationFacts): FailureLine[] {
+  const lines: FailureLine[] = [];
+  for (let index = 0; index < outcomes.length && lines.length < MAX_LISTED_FAILURES; index++) {
+    const outcome = outcomes[index];
+    const handled = poison.handling.get(index);
+    if (outcome.status === 'done' && handled === undefined) continue;
+    const failure: RecordFailure = outcome.status === 'failed' ? outcome : poison.failures.get(index)!;
+    lines.push({
+      id: outcome.id,
+      code: failure.code,
+      reason: logPayloads ? failure.reason : redactQuoted(failure.reason),
+      ...(handled === undefined ? {} : { handled }),
+      ...(logPayloads ? { payload: payloadOf(records[index]) } : {}),
+    });
+  }
+  return lines;
+}
+
+function payloadOf(info: SourceRecordInfo): string {
+  const record = info.record as { body?: string; kinesis?: { data?: string } };
+  return record.body ?? record.kinesis?.data ?? '';
 }
 
 /** Logs the summary line and publishes the invocation's metrics in Embedded Metric Format. */

@@ -1,4 +1,4 @@
-import type { BatchResponse } from './sources/batch-response.js';
+import type { BatchResponse } from '../sources/batch-response.js';
 
 /**
  * Thrown when every record of the batch failed for a reason a retry may fix and

@@ -1,7 +1,7 @@
-import { FailureCode, type RecordFailure } from './core/types.js';
-import { deduplicationIdFor } from './destinations/deduplication-id.js';
-import type { SqsEntry } from './destinations/sqs.js';
-import type { SourceRecordInfo } from './sources/source-event.js';
+import { FailureCode, type RecordFailure } from '../core/types.js';
+import { deduplicationIdFor } from '../destinations/deduplication-id.js';
+import type { SqsEntry } from '../destinations/sqs.js';
+import type { SourceRecordInfo } from '../sources/source-event.js';
 
 /** What the handler does with a poison record: one that failed for a reason no retry can fix. */
 export const PoisonPolicy = {

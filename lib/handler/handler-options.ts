@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { SinkOptions } from './core/options.js';
-import type { Destination } from './core/types.js';
-import type { SqsEntry } from './destinations/sqs.js';
+import type { SinkOptions } from '../core/options.js';
+import type { Destination } from '../core/types.js';
+import type { SqsEntry } from '../destinations/sqs.js';
+import { SourceKind, type SourceKindOf, type SourceRecord } from '../sources/source-event.js';
 import { HandlerConfigurationError } from './handler-configuration-error.js';
 import { PoisonPolicy } from './poison.js';
-import { SourceKind, type SourceRecord } from './sources/source-event.js';
 
 /** What `convert` may return: one entry, several, or nothing (`undefined`, `null` or `[]`: the record is filtered out). */
 export type Conversion<Entry> = Entry | readonly Entry[] | undefined | null;
@@ -19,8 +19,11 @@ export interface SinkHandlerOptions<Rec extends SourceRecord, Entry> extends Omi
    * record alone; the reason is logged, the payload is not.
    */
   readonly convert: (record: Rec) => Conversion<Entry> | Promise<Conversion<Entry>>;
-  /** When set, an event from the other source is refused with a {@link MalformedEventError}. */
-  readonly source?: SourceKind;
+  /**
+   * When set, an event from another source is refused with a {@link MalformedEventError}.
+   * Typed by `convert`'s record: `'kinesis'` with a `convert` that takes an `SQSRecord` does not compile.
+   */
+  readonly source?: SourceKindOf<Rec>;
   /**
    * Entries with the same destination key never overtake each other. Default: on for an
    * SQS FIFO batch (recognised from its records), off otherwise.

@@ -1,0 +1,90 @@
+import type { RecordOutcome, SinkRecord } from '../core/types.js';
+import { GroupCutoff } from '../sources/group-cutoff.js';
+import type { SourceRecord, SourceRecordInfo } from '../sources/source-event.js';
+import type { Conversion } from './handler-options.js';
+import { HandlerFailureCode } from './poison.js';
+
+/** A batch after `convert`: what is settled already, and what goes to the sink. */
+export interface ConvertedBatch<Entry> {
+  /** Per source record; empty where the sink decides. */
+  readonly outcomes: RecordOutcome[];
+  /** The records the sink sends, with ids that are positions in the batch. */
+  readonly toSend: SinkRecord<Entry>[];
+  /** `positions[i]` is the batch position of `toSend[i]`. */
+  readonly positions: number[];
+  /** Records `convert` turned into no entries. */
+  readonly filtered: number;
+}
+
+/** What the conversion phase needs to know. */
+export interface ConvertOptions<Rec extends SourceRecord, Entry> {
+  readonly convert: (record: Rec) => Conversion<Entry> | Promise<Conversion<Entry>>;
+  /**
+   * True when a record that failed to convert must stop its message group: its later
+   * records then fail unsent instead of being sent, cut off and sent again on redelivery.
+   */
+  readonly stopGroups: boolean;
+}
+
+/** Turns every record into entries, in order; a throw or rejection fails that record alone. */
+export async function convertRecords<Rec extends SourceRecord, Entry>(
+  records: readonly SourceRecordInfo<Rec>[],
+  options: ConvertOptions<Rec, Entry>,
+): Promise<ConvertedBatch<Entry>> {
+  const outcomes: RecordOutcome[] = new Array(records.length);
+  const toSend: SinkRecord<Entry>[] = [];
+  const positions: number[] = [];
+  let filtered = 0;
+  const cutoff = new GroupCutoff();
+  for (let index = 0; index < records.length; index++) {
+    const info = records[index];
+    const predecessor = cutoff.predecessorFailure(info.group);
+    if (predecessor !== undefined) {
+      outcomes[index] = { id: info.id, status: 'failed', ...predecessor };
+      continue;
+    }
+    let entries: readonly Entry[];
+    try {
+      // Awaited only when it is a promise: a microtask per record is a cost on the hot path.
+      const conversion = options.convert(info.record);
+      entries = toEntries(isPromiseLike(conversion) ? await conversion : conversion);
+    } catch (error) {
+      outcomes[index] = convertFailure(info.id, error);
+      if (options.stopGroups) cutoff.failed(info.group, info.id);
+      continue;
+    }
+    if (entries.length === 0) {
+      outcomes[index] = { id: info.id, status: 'done' };
+      filtered++;
+      continue;
+    }
+    // The sink sees positions, not message ids: a message delivered twice in one batch stays two records.
+    toSend.push({ id: String(index), entries });
+    positions.push(index);
+  }
+  return { outcomes, toSend, positions, filtered };
+}
+
+function convertFailure(id: string, error: unknown): RecordOutcome {
+  return {
+    id,
+    status: 'failed',
+    code: HandlerFailureCode.ConvertFailed,
+    reason: `convert threw ${describeError(error)}`,
+  };
+}
+
+function toEntries<Entry>(conversion: Conversion<Entry>): readonly Entry[] {
+  if (conversion === undefined || conversion === null) return [];
+  return Array.isArray(conversion) ? (conversion as readonly Entry[]) : [conversion as Entry];
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/** An error as `name: message`, for a failure reason. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,276 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
+import type { Context, KinesisStreamEvent, KinesisStreamRecord, SQSEvent, SQSRecord } from 'aws-lambda';
+import { AsyncSink } from '../core/sink.js';
+import type { RecordOutcome, SinkResult } from '../core/types.js';
+import { emptySinkStats, FailureCode } from '../core/types.js';
+import type { SqsEntry } from '../destinations/sqs.js';
+import { type BatchResponse, toBatchResponse } from '../sources/batch-response.js';
+import { cutOffFailedGroups } from '../sources/group-cutoff.js';
+import { MalformedEventError } from '../sources/malformed-event-error.js';
+import { parseSourceEvent, type SourceEvent, type SourceRecord } from '../sources/source-event.js';
+import { type ConvertedBatch, convertRecords, describeError } from './convert-records.js';
+import { FullBatchFailureError } from './full-batch-failure-error.js';
+import {
+  HANDLER_DEFAULTS,
+  type ResolvedHandlerOptions,
+  resolveHandlerOptions,
+  type SinkHandlerOptions,
+} from './handler-options.js';
+import { HandlerTimeoutError } from './handler-timeout-error.js';
+import { type InvocationDeadline, invocationDeadline } from './invocation-deadline.js';
+import { isPoisonFailure, PoisonPolicy } from './poison.js';
+import { type DeadLetterTarget, settlePoison } from './settle-poison.js';
+import { publishSummary, summarize } from './summary.js';
+
+/** The event a handler for records of type `Rec` takes. */
+export type SourceEventOf<Rec extends SourceRecord> = [Rec] extends [SQSRecord]
+  ? SQSEvent
+  : [Rec] extends [KinesisStreamRecord]
+    ? KinesisStreamEvent
+    : SQSEvent | KinesisStreamEvent;
+
+/** The middy handler {@link createSinkHandler} returns: `.use()` your own middleware on it. */
+export type SinkHandler<Rec extends SourceRecord = SourceRecord> = MiddyfiedHandler<
+  SourceEventOf<Rec>,
+  BatchResponse,
+  Error,
+  Context
+>;
+
+/** What a handler builds once, at cold start, and every invocation shares. */
+interface HandlerParts<Rec extends SourceRecord, Entry> {
+  readonly options: SinkHandlerOptions<Rec, Entry>;
+  readonly resolved: ResolvedHandlerOptions;
+  readonly orderedSink: AsyncSink<Entry>;
+  readonly unorderedSink: AsyncSink<Entry>;
+  readonly deadLetterSink: AsyncSink<SqsEntry> | undefined;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Events the first middleware checked, so that the handler does not parse them again. */
+  readonly checked: WeakMap<object, SourceEvent<Rec>>;
+  /** The record ids of each invocation in progress, for middy's last-resort answer. */
+  readonly running: Set<readonly string[]>;
+}
+
+/**
+ * Creates the Lambda handler that forwards SQS or Kinesis records to `destination`:
+ * `convert` turns each record into entries, the async sink sends them, and the handler
+ * answers with the exact records that did not arrive (`batchItemFailures`). The result
+ * is a middy handler; middy's timeout signal is the sink's deadline. Options are checked
+ * here, once, so a bad one fails at cold start.
+ */
+export function createSinkHandler<Rec extends SourceRecord = SourceRecord, Entry = unknown>(
+  options: SinkHandlerOptions<Rec, Entry>,
+): SinkHandler<Rec> {
+  const parts = buildParts(options, resolveHandlerOptions(options));
+  return middy<SourceEventOf<Rec>, BatchResponse, Error, Context>(
+    (event: SourceEventOf<Rec>, context: Context, { signal }: { signal: AbortSignal }) =>
+      handleEvent(parts, event, context, signal),
+    {
+      timeoutEarlyInMillis: parts.resolved.timeoutEarlyInMillis,
+      timeoutEarlyResponse: () => lastResortResponse(parts),
+    },
+  ).use(sourceEventCheck(parts));
+}
+
+/** The sinks, logger and metrics, built once so that a bad sink option fails at cold start. */
+function buildParts<Rec extends SourceRecord, Entry>(
+  options: SinkHandlerOptions<Rec, Entry>,
+  resolved: ResolvedHandlerOptions,
+): HandlerParts<Rec, Entry> {
+  const { destination, deadLetterDestination, rateLimiter } = options;
+  const retrying = {
+    maxInFlightRequests: options.maxInFlightRequests,
+    maxAttempts: options.maxAttempts,
+    initialBackoffMs: options.initialBackoffMs,
+    maxBackoffMs: options.maxBackoffMs,
+    requestTimeoutMs: options.requestTimeoutMs,
+  };
+  return {
+    options,
+    resolved,
+    // Both built now; which one runs depends on the batch.
+    orderedSink: new AsyncSink(destination, { ...retrying, rateLimiter, ordered: true }),
+    unorderedSink: new AsyncSink(destination, { ...retrying, rateLimiter, ordered: false }),
+    // The dead-letter queue gets the same retries but its own default rate limiter: it is another destination.
+    deadLetterSink:
+      resolved.poisonPolicy === PoisonPolicy.DeadLetter && deadLetterDestination !== undefined
+        ? new AsyncSink(deadLetterDestination, retrying)
+        : undefined,
+    logger: options.logger ?? new Logger(),
+    metrics:
+      options.metrics ??
+      new Metrics({
+        namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || HANDLER_DEFAULTS.metricsNamespace,
+      }),
+    checked: new WeakMap(),
+    running: new Set(),
+  };
+}
+
+/**
+ * The first middleware: checks the event before any middleware the user adds with
+ * `.use()` reads it, so that a malformed event fails with a {@link MalformedEventError}.
+ */
+function sourceEventCheck<Rec extends SourceRecord, Entry>(
+  parts: HandlerParts<Rec, Entry>,
+): MiddlewareObj<SourceEventOf<Rec>, BatchResponse, Error, Context> {
+  return {
+    before: (request) => {
+      const { context, event } = request;
+      if (typeof context?.getRemainingTimeInMillis === 'function') parts.logger.addContext(context);
+      parts.checked.set(event, readSourceEvent(parts, event));
+    },
+  };
+}
+
+/** Parses the event and checks it comes from the configured source; logs and throws when not. */
+function readSourceEvent<Rec extends SourceRecord, Entry>(
+  parts: HandlerParts<Rec, Entry>,
+  event: unknown,
+): SourceEvent<Rec> {
+  const expected = parts.resolved.source;
+  try {
+    const parsed = parseSourceEvent<Rec>(event);
+    if (expected !== undefined && parsed.kind !== undefined && parsed.kind !== expected) {
+      throw new MalformedEventError(
+        `This handler takes ${expected} events; it was given a ${parsed.kind} event`,
+      );
+    }
+    return parsed;
+  } catch (error) {
+    parts.logger.error('malformed event', { error: describeError(error) });
+    throw error;
+  }
+}
+
+/** One invocation: convert, send, settle poison, cut off FIFO groups, summarize, answer. */
+async function handleEvent<Rec extends SourceRecord, Entry>(
+  parts: HandlerParts<Rec, Entry>,
+  event: SourceEventOf<Rec>,
+  context: Context,
+  signal: AbortSignal,
+): Promise<BatchResponse> {
+  const startedAt = Date.now();
+  // A user middleware may have replaced the event: then it is checked here.
+  const parsed = parts.checked.get(event) ?? readSourceEvent(parts, event);
+  const { records } = parsed;
+  const ids = records.map((info) => info.id);
+  parts.running.add(ids);
+  const deadline = invocationDeadline(context, signal, parts.resolved.safetyMarginMs);
+  try {
+    const { resolved } = parts;
+    const converted = await convertRecords(records, {
+      convert: parts.options.convert,
+      // Under `retry`, a FIFO record after one that failed to convert would only be cut off after sending.
+      stopGroups: resolved.poisonPolicy === PoisonPolicy.Retry,
+    });
+    const ordered = resolved.ordered ?? parsed.fifo;
+    const { stats } = await sendConverted(parts, converted, ids, ordered, deadline);
+    const poison = await settlePoison(
+      converted.outcomes,
+      records,
+      resolved.poisonPolicy,
+      deadLetterTarget(parts, deadline),
+    );
+    const outcomes = parsed.fifo
+      ? cutOffFailedGroups(
+          converted.outcomes,
+          records.map((info) => info.group),
+        )
+      : converted.outcomes;
+    const response = toBatchResponse(ids, outcomes);
+    const summary = summarize({
+      source: parsed.kind,
+      fifo: parsed.fifo,
+      destination: parts.options.destination.name,
+      ordered,
+      records,
+      outcomes,
+      filtered: converted.filtered,
+      policy: resolved.poisonPolicy,
+      poison,
+      stats,
+      logPayloads: resolved.logPayloads,
+      startedAt,
+    });
+    publishSummary(summary, parts.logger, parts.metrics);
+    throwIfWholeBatchFailed(resolved, outcomes, response, summary.failedByReason);
+    return response;
+  } finally {
+    deadline.dispose();
+    parts.running.delete(ids);
+  }
+}
+
+/** Sends the converted records through the sink and writes each one's outcome into the batch. */
+async function sendConverted<Rec extends SourceRecord, Entry>(
+  parts: HandlerParts<Rec, Entry>,
+  converted: ConvertedBatch<Entry>,
+  ids: readonly string[],
+  ordered: boolean,
+  deadline: InvocationDeadline,
+): Promise<SinkResult> {
+  const { toSend, positions, outcomes } = converted;
+  if (toSend.length === 0) return { outcomes: [], stats: emptySinkStats() };
+  const sink = ordered ? parts.orderedSink : parts.unorderedSink;
+  const result = await sink.run(toSend, { deadline: deadline.sending });
+  result.outcomes.forEach((outcome, position) => {
+    const index = positions[position];
+    outcomes[index] = { ...outcome, id: ids[index] };
+  });
+  return result;
+}
+
+function deadLetterTarget<Rec extends SourceRecord, Entry>(
+  parts: HandlerParts<Rec, Entry>,
+  deadline: InvocationDeadline,
+): DeadLetterTarget | undefined {
+  if (parts.deadLetterSink === undefined) return undefined;
+  return {
+    sink: parts.deadLetterSink,
+    fifo: parts.options.deadLetterDestination?.fifo === true,
+    deadline: deadline.deadLettering,
+  };
+}
+
+/**
+ * Throws when every record failed for a reason a retry may fix and `throwOnFullBatchFailure`
+ * is on: a failed invocation makes the event source back off, a partial answer would not.
+ */
+function throwIfWholeBatchFailed(
+  resolved: ResolvedHandlerOptions,
+  outcomes: readonly RecordOutcome[],
+  response: BatchResponse,
+  failedByReason: Readonly<Record<string, number>>,
+): void {
+  if (!resolved.throwOnFullBatchFailure || outcomes.length === 0) return;
+  const allFailedTransiently = outcomes.every(
+    (outcome) => outcome.status === 'failed' && !isPoisonFailure(outcome),
+  );
+  if (allFailedTransiently) throw new FullBatchFailureError(response, failedByReason);
+}
+
+/**
+ * middy's last resort, should the handler outlive every deadline: no record may be taken
+ * for done. Without exactly one invocation whose records are known (the timeout came
+ * before the event was read, or invocations overlap), it fails the whole invocation.
+ */
+function lastResortResponse<Rec extends SourceRecord, Entry>(parts: HandlerParts<Rec, Entry>): BatchResponse {
+  const { logger, resolved } = parts;
+  const [ids, ...others] = parts.running;
+  if (ids === undefined || others.length > 0) {
+    logger.error('the handler ran into the timeout; failing the invocation');
+    throw new HandlerTimeoutError(
+      'The handler ran into the timeout before it could tell which records were done; the whole batch will be retried',
+    );
+  }
+  const response = { batchItemFailures: [...new Set(ids)].map((itemIdentifier) => ({ itemIdentifier })) };
+  logger.error('the handler ran into the timeout; reporting every record failed', { records: ids.length });
+  if (resolved.throwOnFullBatchFailure && ids.length > 0) {
+    throw new FullBatchFailureError(response, { [FailureCode.DeadlineReached]: ids.length });
+  }
+  return response;
+}
