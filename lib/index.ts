@@ -11,7 +11,7 @@ export {
   type SinkHandlerOptions,
 } from './handler/handler-options.js';
 export { HandlerTimeoutError } from './handler/handler-timeout-error.js';
-export * from './kpl/index.js';
 export { type DeadLetter, HandlerFailureCode, PoisonPolicy } from './handler/poison.js';
 export type { FailureLine, InvocationSummary } from './handler/summary.js';
+export * from './kpl/index.js';
 export * from './sources/index.js';
