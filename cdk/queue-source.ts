@@ -1,5 +1,5 @@
 import { type Duration, Stack, Token } from 'aws-cdk-lib';
-import { CfnQueue, type IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
+import { CfnQueue, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { QUEUE_SOURCE_DEFAULTS } from './defaults.js';
 
@@ -10,13 +10,20 @@ import { QUEUE_SOURCE_DEFAULTS } from './defaults.js';
  */
 export function ownQueueResource(queue: IQueue, scope: IConstruct): CfnQueue | undefined {
   const resource = queue.node.defaultChild;
-  if (!(resource instanceof CfnQueue) || Stack.of(resource) !== Stack.of(scope)) return undefined;
+  // By kind, not `instanceof`: a user's app brings its own copy of aws-cdk-lib, whose
+  // CfnQueue is another class than ours; `isCfnQueue` checks the CloudFormation type.
+  if (!CfnQueue.isCfnQueue(resource) || Stack.of(resource) !== Stack.of(scope)) return undefined;
   return resource;
+}
+
+/** The part of an L2 `Queue` that tells its dead-letter queue, read by shape (see {@link ownQueueResource}). */
+interface QueueWithDeadLetter {
+  readonly deadLetterQueue?: { readonly queue?: IQueue };
 }
 
 /** The dead-letter queue an L2 queue was created with, if any. */
 export function declaredDeadLetterQueue(queue: IQueue): IQueue | undefined {
-  return queue instanceof Queue ? queue.deadLetterQueue?.queue : undefined;
+  return (queue as IQueue & QueueWithDeadLetter).deadLetterQueue?.queue;
 }
 
 /** Whether the queue resource already has a redrive policy. */
