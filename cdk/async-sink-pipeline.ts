@@ -134,15 +134,15 @@ function runtimeNamed(name: string): Runtime {
 
 /** Props that only an SQS source or only a stream source takes. */
 const SOURCE_ONLY_PROPS = {
-  maxConcurrency: SourceKind.SQS,
-  maxReceiveCount: SourceKind.SQS,
-  parallelizationFactor: SourceKind.KINESIS,
-  startingPosition: SourceKind.KINESIS,
-  startingPositionTimestamp: SourceKind.KINESIS,
-  retryAttempts: SourceKind.KINESIS,
-  maxRecordAge: SourceKind.KINESIS,
-  bisectBatchOnError: SourceKind.KINESIS,
-  iteratorAgeThreshold: SourceKind.KINESIS,
+  maxConcurrency: SourceKind.Sqs,
+  maxReceiveCount: SourceKind.Sqs,
+  parallelizationFactor: SourceKind.Kinesis,
+  startingPosition: SourceKind.Kinesis,
+  startingPositionTimestamp: SourceKind.Kinesis,
+  retryAttempts: SourceKind.Kinesis,
+  maxRecordAge: SourceKind.Kinesis,
+  bisectBatchOnError: SourceKind.Kinesis,
+  iteratorAgeThreshold: SourceKind.Kinesis,
 } as const satisfies Partial<Record<keyof AsyncSinkPipelineProps, SourceKind>>;
 
 const ACKNOWLEDGED_DEAD_LETTER_REASON =
@@ -210,7 +210,7 @@ export class AsyncSinkPipeline extends Construct {
     this.grantDestinationWrite(destination);
     if (this.poisonDeadLetterQueue) grantSendToQueue(this.role, this.poisonDeadLetterQueue);
 
-    if (source.kind === SourceKind.SQS) {
+    if (source.kind === SourceKind.Sqs) {
       this.deadLetterQueue = this.sourceQueueDeadLetter(source.queue, props);
       this.eventSourceMapping = this.mapQueue(source.queue, props, timeout);
     } else {
@@ -221,7 +221,7 @@ export class AsyncSinkPipeline extends Construct {
     this.alarmSet = new PipelineAlarmSet(this, 'Alarms', {
       lambdaFunction: this.lambdaFunction,
       iteratorAgeThreshold:
-        source.kind === SourceKind.KINESIS
+        source.kind === SourceKind.Kinesis
           ? (props.iteratorAgeThreshold ?? Duration.millis(ALARM_DEFAULTS.iteratorAge.thresholdMs))
           : undefined,
       deadLetterQueue: this.deadLetterQueue,

@@ -2,6 +2,8 @@ import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { IDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { DestinationKind } from '../functions/contract.js';
+import { SourceKind } from '../lib/sources/source-event.js';
 
 /** What a pipeline reads from: an SQS queue or a Kinesis data stream, new or imported. */
 export type PipelineSource = IQueue | IStream;
@@ -9,18 +11,12 @@ export type PipelineSource = IQueue | IStream;
 /** Where a pipeline writes to: a Kinesis data stream, a Firehose delivery stream or an SQS queue. */
 export type PipelineDestination = IStream | IDeliveryStream | IQueue;
 
-/** The kinds of source. */
-export const SourceKind = { SQS: 'sqs', KINESIS: 'kinesis' } as const;
-export type SourceKind = (typeof SourceKind)[keyof typeof SourceKind];
-
-/** The kinds of destination. */
-export const DestinationKind = { KINESIS: 'kinesis', FIREHOSE: 'firehose', SQS: 'sqs' } as const;
-export type DestinationKind = (typeof DestinationKind)[keyof typeof DestinationKind];
+export { DestinationKind, SourceKind };
 
 /** A source, told apart by kind. */
 export type ResolvedSource =
-  | { readonly kind: typeof SourceKind.SQS; readonly queue: IQueue }
-  | { readonly kind: typeof SourceKind.KINESIS; readonly stream: IStream };
+  | { readonly kind: typeof SourceKind.Sqs; readonly queue: IQueue }
+  | { readonly kind: typeof SourceKind.Kinesis; readonly stream: IStream };
 
 /** A destination, told apart by kind, with what the function and its grants need of it. */
 export interface ResolvedDestination {
@@ -44,15 +40,15 @@ function isDeliveryStream(resource: PipelineDestination): resource is IDeliveryS
 /** Tells an SQS source from a Kinesis one. */
 export function resolveSource(source: PipelineSource): ResolvedSource {
   return isQueue(source)
-    ? { kind: SourceKind.SQS, queue: source }
-    : { kind: SourceKind.KINESIS, stream: source };
+    ? { kind: SourceKind.Sqs, queue: source }
+    : { kind: SourceKind.Kinesis, stream: source };
 }
 
 /** Tells the destination's kind, and what the function and its grants need of it. */
 export function resolveDestination(destination: PipelineDestination): ResolvedDestination {
   if (isQueue(destination)) {
     return {
-      kind: DestinationKind.SQS,
+      kind: DestinationKind.Sqs,
       arn: destination.queueArn,
       address: destination.queueUrl,
       encryptionKey: destination.encryptionMasterKey,
@@ -61,13 +57,13 @@ export function resolveDestination(destination: PipelineDestination): ResolvedDe
   if (isDeliveryStream(destination)) {
     // Firehose encrypts with its own grant on the key: a producer needs no KMS permission.
     return {
-      kind: DestinationKind.FIREHOSE,
+      kind: DestinationKind.Firehose,
       arn: destination.deliveryStreamArn,
       address: destination.deliveryStreamName,
     };
   }
   return {
-    kind: DestinationKind.KINESIS,
+    kind: DestinationKind.Kinesis,
     arn: destination.streamArn,
     address: destination.streamName,
     encryptionKey: destination.encryptionKey,

@@ -1,23 +1,14 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DestinationKind, type SourceKind } from './endpoints.js';
+import { FUNCTION_NAMES, type FunctionName } from '../functions/contract.js';
+import type { DestinationKind, SourceKind } from './endpoints.js';
 
-/** The ready-made functions in `functions/`, each named `<source kind>-to-<destination kind>`. */
-export const READY_MADE_FUNCTIONS = [
-  'sqs-to-kinesis',
-  'sqs-to-firehose',
-  'kinesis-to-sqs',
-  'kinesis-to-firehose',
-] as const;
-export type ReadyMadeFunctionName = (typeof READY_MADE_FUNCTIONS)[number];
-
-/** The environment variable that names the destination, by destination kind. */
-export const DESTINATION_VARIABLES = {
-  [DestinationKind.KINESIS]: 'STREAM_NAME',
-  [DestinationKind.FIREHOSE]: 'DELIVERY_STREAM_NAME',
-  [DestinationKind.SQS]: 'QUEUE_URL',
-} as const satisfies Record<DestinationKind, string>;
+export {
+  DESTINATION_VARIABLES,
+  FUNCTION_NAMES as READY_MADE_FUNCTIONS,
+  type FunctionName as ReadyMadeFunctionName,
+} from '../functions/contract.js';
 
 /**
  * The repository root: the bundle's project root, holding `package-lock.json` and
@@ -36,12 +27,12 @@ function findProjectRoot(from: string): string {
 export function readyMadeFunctionFor(
   source: SourceKind,
   destination: DestinationKind,
-): ReadyMadeFunctionName | undefined {
+): FunctionName | undefined {
   const name = `${source}-to-${destination}`;
-  return READY_MADE_FUNCTIONS.find((candidate) => candidate === name);
+  return FUNCTION_NAMES.find((candidate) => candidate === name);
 }
 
 /** The entry file of a ready-made function. */
-export function readyMadeEntry(name: ReadyMadeFunctionName): string {
+export function readyMadeEntry(name: FunctionName): string {
   return join(PROJECT_ROOT, 'functions', name, 'index.ts');
 }

@@ -1,5 +1,12 @@
 import type { Duration } from 'aws-cdk-lib';
-import { DestinationKind } from './endpoints.js';
+import {
+  DESTINATION_OPTION_KINDS,
+  DESTINATION_OPTION_VARIABLES,
+  TUNING_VARIABLES as FUNCTION_TUNING_VARIABLES,
+  POISON_VARIABLES,
+  POWERTOOLS_VARIABLES,
+} from '../functions/contract.js';
+import type { DestinationKind } from './endpoints.js';
 
 /** What happens to a record no retry will get through (the design's poison policy). */
 export const PoisonPolicy = {
@@ -34,28 +41,25 @@ export interface SinkTuning {
 
 /** The environment variable of each tuning option. */
 export const TUNING_VARIABLES = {
-  maxInFlightRequests: 'MAX_IN_FLIGHT_REQUESTS',
-  maxAttempts: 'MAX_ATTEMPTS',
-  requestTimeout: 'REQUEST_TIMEOUT_MS',
-  throwOnFullBatchFailure: 'THROW_ON_FULL_BATCH_FAILURE',
-  ordered: 'ORDERED',
-  logPayloads: 'LOG_PAYLOADS',
-  partitionKeyField: 'PARTITION_KEY_FIELD',
-  appendNewline: 'APPEND_NEWLINE',
+  maxInFlightRequests: FUNCTION_TUNING_VARIABLES.maxInFlightRequests,
+  maxAttempts: FUNCTION_TUNING_VARIABLES.maxAttempts,
+  requestTimeout: FUNCTION_TUNING_VARIABLES.requestTimeoutMs,
+  throwOnFullBatchFailure: FUNCTION_TUNING_VARIABLES.throwOnFullBatchFailure,
+  ordered: FUNCTION_TUNING_VARIABLES.ordered,
+  logPayloads: FUNCTION_TUNING_VARIABLES.logPayloads,
+  ...DESTINATION_OPTION_VARIABLES,
 } as const satisfies Record<keyof SinkTuning, string>;
 
 /** Tuning options that only one destination kind reads. */
-export const DESTINATION_ONLY_TUNING = {
-  partitionKeyField: DestinationKind.KINESIS,
-  appendNewline: DestinationKind.FIREHOSE,
-} as const satisfies Partial<Record<keyof SinkTuning, DestinationKind>>;
+export const DESTINATION_ONLY_TUNING = DESTINATION_OPTION_KINDS satisfies Partial<
+  Record<keyof SinkTuning, DestinationKind>
+>;
 
 /** Variables the construct owns: a user's `environment` may not set them. */
 export const OWNED_VARIABLES = {
-  poisonPolicy: 'POISON_POLICY',
-  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
-  serviceName: 'POWERTOOLS_SERVICE_NAME',
-  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  ...POISON_VARIABLES,
+  serviceName: POWERTOOLS_VARIABLES.serviceName,
+  metricsNamespace: POWERTOOLS_VARIABLES.metricsNamespace,
 } as const;
 
 /** Why a tuning option does not fit the destination, or `undefined` when every option fits. */

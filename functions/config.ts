@@ -8,6 +8,7 @@ import { SINK_DEFAULTS, SINK_OPTION_RANGES } from '../lib/core/options.js';
 import { type SqsDestination, sqsDestination } from '../lib/destinations/sqs.js';
 import { HANDLER_DEFAULTS } from '../lib/handler/handler-options.js';
 import { PoisonPolicy } from '../lib/handler/poison.js';
+import { type FunctionVariable, POISON_VARIABLES, TUNING_VARIABLES } from './contract.js';
 
 /** Thrown at cold start when an environment variable is missing or invalid. */
 export class ConfigurationError extends Error {
@@ -25,25 +26,13 @@ export class ConfigurationError extends Error {
 /** The environment as the functions read it. */
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-/** The names of the variables every ready-made function reads. */
-export const TUNING_VARIABLES = {
-  maxInFlightRequests: 'MAX_IN_FLIGHT_REQUESTS',
-  maxAttempts: 'MAX_ATTEMPTS',
-  requestTimeoutMs: 'REQUEST_TIMEOUT_MS',
-  poisonPolicy: 'POISON_POLICY',
-  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
-  throwOnFullBatchFailure: 'THROW_ON_FULL_BATCH_FAILURE',
-  ordered: 'ORDERED',
-  logPayloads: 'LOG_PAYLOADS',
-} as const;
-
-function variableValue(env: Environment, name: string): string | undefined {
+function variableValue(env: Environment, name: FunctionVariable): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
 }
 
 /** A variable that must be set. `example` shows what a valid value looks like. */
-export function requiredString(env: Environment, name: string, example: string): string {
+export function requiredString(env: Environment, name: FunctionVariable, example: string): string {
   const value = variableValue(env, name);
   if (value === undefined) {
     throw new ConfigurationError(name, `Environment variable ${name} is missing: set it to ${example}`);
@@ -52,28 +41,28 @@ export function requiredString(env: Environment, name: string, example: string):
 }
 
 /** An optional variable, or `undefined`. */
-export function optionalString(env: Environment, name: string): string | undefined {
+export function optionalString(env: Environment, name: FunctionVariable): string | undefined {
   return variableValue(env, name);
 }
 
 /** An integer variable in [min, max], or `fallback` when unset. */
 export function integerVariable(
   env: Environment,
-  name: string,
+  name: FunctionVariable,
   fallback: number,
   min: number,
   max: number,
 ): number;
 export function integerVariable(
   env: Environment,
-  name: string,
+  name: FunctionVariable,
   fallback: undefined,
   min: number,
   max: number,
 ): number | undefined;
 export function integerVariable(
   env: Environment,
-  name: string,
+  name: FunctionVariable,
   fallback: number | undefined,
   min: number,
   max: number,
@@ -91,11 +80,15 @@ export function integerVariable(
 }
 
 /** A `true` / `false` variable (any case), or `fallback` when unset. */
-export function booleanVariable(env: Environment, name: string, fallback: boolean): boolean;
-export function booleanVariable(env: Environment, name: string, fallback: undefined): boolean | undefined;
+export function booleanVariable(env: Environment, name: FunctionVariable, fallback: boolean): boolean;
 export function booleanVariable(
   env: Environment,
-  name: string,
+  name: FunctionVariable,
+  fallback: undefined,
+): boolean | undefined;
+export function booleanVariable(
+  env: Environment,
+  name: FunctionVariable,
   fallback: boolean | undefined,
 ): boolean | undefined {
   const value = variableValue(env, name);
@@ -112,7 +105,7 @@ export function booleanVariable(
 /** One of `values`, or `fallback` when unset. */
 export function choiceVariable<T extends string>(
   env: Environment,
-  name: string,
+  name: FunctionVariable,
   values: readonly T[],
   fallback: T,
 ): T {
@@ -131,7 +124,7 @@ export function choiceVariable<T extends string>(
  * Runs `create` (a destination factory) and rethrows its configuration error as one
  * naming `variable`, so that the message says which variable to fix.
  */
-export function fromVariable<T>(variable: string, create: () => T): T {
+export function fromVariable<T>(variable: FunctionVariable, create: () => T): T {
   try {
     return create();
   } catch (error) {
@@ -160,7 +153,7 @@ export interface SinkTuning {
 
 /** Reads the tuning variables: MAX_IN_FLIGHT_REQUESTS, MAX_ATTEMPTS, REQUEST_TIMEOUT_MS, POISON_POLICY, DEAD_LETTER_QUEUE_URL, THROW_ON_FULL_BATCH_FAILURE, ORDERED, LOG_PAYLOADS. */
 export function readTuning(env: Environment): SinkTuning {
-  const v = TUNING_VARIABLES;
+  const v = { ...TUNING_VARIABLES, ...POISON_VARIABLES };
   const inFlight = SINK_OPTION_RANGES.maxInFlightRequests;
   const attempts = SINK_OPTION_RANGES.maxAttempts;
   const timeout = SINK_OPTION_RANGES.requestTimeoutMs;
@@ -227,7 +220,7 @@ export function tuningOptions(tuning: SinkTuning): {
     ...(deadLetterQueueUrl === undefined
       ? {}
       : {
-          deadLetterDestination: fromVariable(TUNING_VARIABLES.deadLetterQueueUrl, () =>
+          deadLetterDestination: fromVariable(POISON_VARIABLES.deadLetterQueueUrl, () =>
             sqsDestination({ queueUrl: deadLetterQueueUrl, ...client }),
           ),
         }),

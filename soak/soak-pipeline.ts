@@ -12,7 +12,9 @@ import { CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
+import { type DestinationKind, POWERTOOLS_VARIABLES } from '../functions/contract.js';
 import { Closers } from '../local/pipeline/closers.js';
+import { destinationVariables as functionVariables } from '../local/pipeline/function-module.js';
 import type { PipelineName } from '../local/pipeline/pipeline-settings.js';
 import { sampleRecordId, sampleRecordIdOf } from '../local/pipeline/sample-records.js';
 import type {
@@ -150,8 +152,6 @@ const NAMES = {
   destination: 'soak-destination',
 } as const;
 
-type DestinationKind = 'kinesis' | 'firehose' | 'sqs';
-
 /** The record number inside a payload (or its first bytes), or -1. */
 function recordIndexOf(text: string): number {
   const id = sampleRecordIdOf(text);
@@ -254,18 +254,18 @@ export async function runSoakPipeline(options: SoakPipelineOptions): Promise<Soa
     if (kind === 'kinesis') {
       await createKinesisStream(kinesis!, NAMES.destination, options.shards);
       destinationEndpoint = kinesisServer!.endpoint;
-      destinationVariables = { STREAM_NAME: NAMES.destination, PARTITION_KEY_FIELD: 'id' };
+      destinationVariables = functionVariables(kind, NAMES.destination);
     } else if (kind === 'firehose') {
       const client = createFirehoseClient(firehoseServer!.endpoint);
       await client.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: NAMES.destination }));
       client.destroy();
       destinationEndpoint = firehoseServer!.endpoint;
-      destinationVariables = { DELIVERY_STREAM_NAME: NAMES.destination, APPEND_NEWLINE: 'true' };
+      destinationVariables = functionVariables(kind, NAMES.destination);
     } else {
       const queue = await sqs.send(new CreateQueueCommand({ QueueName: NAMES.destination }));
       destinationQueueUrl = queue.QueueUrl ?? '';
       destinationEndpoint = sqsServer.endpoint;
-      destinationVariables = { QUEUE_URL: destinationQueueUrl };
+      destinationVariables = functionVariables(kind, destinationQueueUrl);
     }
 
     let latencySpikes = 0;
@@ -309,9 +309,9 @@ export async function runSoakPipeline(options: SoakPipelineOptions): Promise<Soa
         AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
         AWS_LAMBDA_FUNCTION_NAME: pipeline,
-        POWERTOOLS_SERVICE_NAME: pipeline,
+        [POWERTOOLS_VARIABLES.serviceName]: pipeline,
         // The one summary line per invocation is how the soak counts the sink's retries, as CloudWatch would.
-        POWERTOOLS_LOG_LEVEL: 'INFO',
+        [POWERTOOLS_VARIABLES.logLevel]: 'INFO',
         POWERTOOLS_METRICS_DISABLED: 'true',
         [`AWS_ENDPOINT_URL_${kind.toUpperCase()}`]: proxy.endpoint,
         ...destinationVariables,

@@ -7,6 +7,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import type { FirehoseEntry } from '../../lib/destinations/firehose.js';
 import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
 import { booleanVariable, readTuning, tuningOptions } from '../config.js';
+import { DESTINATION_OPTION_VARIABLES } from '../contract.js';
 import { firehoseFromEnvironment } from '../firehose-from-environment.js';
 import { kinesisToFirehose } from './convert.js';
 
@@ -17,7 +18,7 @@ const destination = firehoseFromEnvironment(env, tuning);
 /** The Lambda handler. */
 export const handler = createSinkHandler<KinesisStreamRecord, FirehoseEntry>({
   destination,
-  convert: kinesisToFirehose(booleanVariable(env, 'APPEND_NEWLINE', true)),
+  convert: kinesisToFirehose(booleanVariable(env, DESTINATION_OPTION_VARIABLES.appendNewline, true)),
   source: 'kinesis',
   ...tuningOptions(tuning),
 });

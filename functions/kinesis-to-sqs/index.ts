@@ -6,12 +6,13 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { type SqsEntry, sqsDestination } from '../../lib/destinations/sqs.js';
 import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
 import { fromVariable, readTuning, requiredString, tuningOptions } from '../config.js';
+import { DESTINATION_VARIABLES } from '../contract.js';
 import { kinesisToSqs } from './convert.js';
 
 const env = process.env;
 const tuning = readTuning(env);
-const queueUrl = requiredString(env, 'QUEUE_URL', 'the URL of the destination SQS queue');
-const destination = fromVariable('QUEUE_URL', () =>
+const queueUrl = requiredString(env, DESTINATION_VARIABLES.sqs, 'the URL of the destination SQS queue');
+const destination = fromVariable(DESTINATION_VARIABLES.sqs, () =>
   sqsDestination({
     queueUrl,
     maxInFlightRequests: tuning.maxInFlightRequests,

@@ -7,6 +7,7 @@ import type { SQSRecord } from 'aws-lambda';
 import type { FirehoseEntry } from '../../lib/destinations/firehose.js';
 import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
 import { booleanVariable, readTuning, tuningOptions } from '../config.js';
+import { DESTINATION_OPTION_VARIABLES } from '../contract.js';
 import { firehoseFromEnvironment } from '../firehose-from-environment.js';
 import { sqsToFirehose } from './convert.js';
 
@@ -17,7 +18,7 @@ const destination = firehoseFromEnvironment(env, tuning);
 /** The Lambda handler. */
 export const handler = createSinkHandler<SQSRecord, FirehoseEntry>({
   destination,
-  convert: sqsToFirehose(booleanVariable(env, 'APPEND_NEWLINE', true)),
+  convert: sqsToFirehose(booleanVariable(env, DESTINATION_OPTION_VARIABLES.appendNewline, true)),
   source: 'sqs',
   ...tuningOptions(tuning),
 });

@@ -7,12 +7,17 @@ import type { SQSRecord } from 'aws-lambda';
 import { type KinesisEntry, kinesisDestination } from '../../lib/destinations/kinesis.js';
 import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
 import { fromVariable, optionalString, readTuning, requiredString, tuningOptions } from '../config.js';
+import { DESTINATION_OPTION_VARIABLES, DESTINATION_VARIABLES } from '../contract.js';
 import { sqsToKinesis } from './convert.js';
 
 const env = process.env;
 const tuning = readTuning(env);
-const stream = requiredString(env, 'STREAM_NAME', 'the name of the destination Kinesis data stream');
-const destination = fromVariable('STREAM_NAME', () =>
+const stream = requiredString(
+  env,
+  DESTINATION_VARIABLES.kinesis,
+  'the name of the destination Kinesis data stream',
+);
+const destination = fromVariable(DESTINATION_VARIABLES.kinesis, () =>
   kinesisDestination({
     ...(stream.startsWith('arn:') ? { streamArn: stream } : { streamName: stream }),
     maxInFlightRequests: tuning.maxInFlightRequests,
@@ -23,7 +28,7 @@ const destination = fromVariable('STREAM_NAME', () =>
 /** The Lambda handler. */
 export const handler = createSinkHandler<SQSRecord, KinesisEntry>({
   destination,
-  convert: sqsToKinesis(optionalString(env, 'PARTITION_KEY_FIELD')),
+  convert: sqsToKinesis(optionalString(env, DESTINATION_OPTION_VARIABLES.partitionKeyField)),
   source: 'sqs',
   ...tuningOptions(tuning),
 });

@@ -5,24 +5,20 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
+import {
+  DESTINATION_OPTION_VARIABLES,
+  DESTINATION_VARIABLES,
+  DestinationKind,
+  FUNCTION_VARIABLES,
+  POWERTOOLS_VARIABLES,
+} from '../../functions/contract.js';
 import type { BatchHandler } from '../pollers/types.js';
 import type { PipelineName } from './pipeline-settings.js';
 
-/** Every variable the ready-made functions read: cleared, so that the shell's values do not leak in. */
-export const FUNCTION_VARIABLES = [
-  'STREAM_NAME',
-  'PARTITION_KEY_FIELD',
-  'DELIVERY_STREAM_NAME',
-  'APPEND_NEWLINE',
-  'QUEUE_URL',
-  'MAX_IN_FLIGHT_REQUESTS',
-  'MAX_ATTEMPTS',
-  'REQUEST_TIMEOUT_MS',
-  'POISON_POLICY',
-  'DEAD_LETTER_QUEUE_URL',
-  'THROW_ON_FULL_BATCH_FAILURE',
-  'ORDERED',
-  'LOG_PAYLOADS',
+/** Every variable a ready-made function reads: cleared, so that the shell's values do not leak in. */
+export const CLEARED_VARIABLES = [
+  ...FUNCTION_VARIABLES,
+  ...Object.values(POWERTOOLS_VARIABLES),
   'AWS_ENDPOINT_URL',
   'AWS_ENDPOINT_URL_KINESIS',
   'AWS_ENDPOINT_URL_FIREHOSE',
@@ -30,6 +26,15 @@ export const FUNCTION_VARIABLES = [
   'AWS_SESSION_TOKEN',
   'AWS_PROFILE',
 ] as const;
+
+/** The variables that point a ready-made function at its destination, as the construct sets them. */
+export function destinationVariables(kind: DestinationKind, address: string): Record<string, string> {
+  return {
+    [DESTINATION_VARIABLES[kind]]: address,
+    ...(kind === DestinationKind.Kinesis ? { [DESTINATION_OPTION_VARIABLES.partitionKeyField]: 'id' } : {}),
+    ...(kind === DestinationKind.Firehose ? { [DESTINATION_OPTION_VARIABLES.appendNewline]: 'true' } : {}),
+  };
+}
 
 let functionInstances = 0;
 

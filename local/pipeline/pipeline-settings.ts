@@ -1,13 +1,14 @@
 /** What a local pipeline run is made of: its name, its options, and their defaults, as data. */
+import type { FunctionName } from '../../functions/contract.js';
 import type { FaultConfig } from '../services/fault-proxy.js';
 
-/** The four ready-made pipelines, named after their function in functions/. */
+/** The ready-made pipelines that run locally, named after their function in functions/. */
 export const PIPELINE_NAMES = [
   'sqs-to-kinesis',
   'sqs-to-firehose',
   'kinesis-to-sqs',
   'kinesis-to-firehose',
-] as const;
+] as const satisfies readonly FunctionName[];
 export type PipelineName = (typeof PIPELINE_NAMES)[number];
 
 /** The defaults of {@link PipelineOptions}, as data. */

@@ -12,6 +12,7 @@ import { CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { type DestinationKind, POWERTOOLS_VARIABLES } from '../../functions/contract.js';
 import type { KinesisFailureRecord, KinesisPoller } from '../pollers/kinesis-poller.js';
 import { startKinesisPoller } from '../pollers/kinesis-poller.js';
 import type { SqsPoller } from '../pollers/sqs-poller.js';
@@ -31,7 +32,7 @@ import { createKinesisStream, type LocalServer, startKinesisServer } from '../se
 import { drainQueue, queueDepth, readShard, readStream } from '../services/read-back.js';
 import { startSqsServer } from '../services/sqs-server.js';
 import { Closers } from './closers.js';
-import { FUNCTION_VARIABLES, loadFunction, setEnvironment } from './function-module.js';
+import { CLEARED_VARIABLES, destinationVariables, loadFunction, setEnvironment } from './function-module.js';
 import type { PipelineOptions, PipelineProgress, PipelineSettings } from './pipeline-settings.js';
 import { PIPELINE_DEFAULTS, type PipelineName, pipelineSettings } from './pipeline-settings.js';
 import { produceToQueue, produceToStream } from './producers.js';
@@ -90,8 +91,6 @@ const NAMES = {
   onFailure: 'local-source-on-failure',
   destination: 'local-destination',
 } as const;
-
-type DestinationKind = 'kinesis' | 'firehose' | 'sqs';
 
 /** The local services a run needs, started on 127.0.0.1. */
 interface Services {
@@ -186,7 +185,7 @@ async function createDestination(
     return {
       endpoint: services.kinesisServer!.endpoint,
       queueUrl: '',
-      functionVariables: { STREAM_NAME: NAMES.destination, PARTITION_KEY_FIELD: 'id' },
+      functionVariables: destinationVariables(kind, NAMES.destination),
     };
   }
   if (kind === 'firehose') {
@@ -196,12 +195,16 @@ async function createDestination(
     return {
       endpoint: services.firehoseServer!.endpoint,
       queueUrl: '',
-      functionVariables: { DELIVERY_STREAM_NAME: NAMES.destination, APPEND_NEWLINE: 'true' },
+      functionVariables: destinationVariables(kind, NAMES.destination),
     };
   }
   const queue = await services.sqs.send(new CreateQueueCommand({ QueueName: NAMES.destination }));
   const queueUrl = queue.QueueUrl ?? '';
-  return { endpoint: services.sqsServer.endpoint, queueUrl, functionVariables: { QUEUE_URL: queueUrl } };
+  return {
+    endpoint: services.sqsServer.endpoint,
+    queueUrl,
+    functionVariables: destinationVariables(kind, queueUrl),
+  };
 }
 
 /**
@@ -216,12 +219,12 @@ function setFunctionEnvironment(
   extra: Readonly<Record<string, string>> | undefined,
 ): () => void {
   return setEnvironment({
-    ...Object.fromEntries(FUNCTION_VARIABLES.map((name) => [name, undefined])),
+    ...Object.fromEntries(CLEARED_VARIABLES.map((name) => [name, undefined])),
     AWS_REGION: LOCAL_AWS.region,
     AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-    POWERTOOLS_SERVICE_NAME: settings.pipeline,
-    POWERTOOLS_LOG_LEVEL: settings.functionLogLevel,
+    [POWERTOOLS_VARIABLES.serviceName]: settings.pipeline,
+    [POWERTOOLS_VARIABLES.logLevel]: settings.functionLogLevel,
     POWERTOOLS_METRICS_DISABLED: 'true',
     [`AWS_ENDPOINT_URL_${kind.toUpperCase()}`]: proxy.endpoint,
     ...destination.functionVariables,

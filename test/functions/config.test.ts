@@ -87,10 +87,10 @@ describe('readTuning', () => {
 
 describe('variable readers', () => {
   it('treat an empty or blank variable as unset', () => {
-    expect(integerVariable({ N: '  ' }, 'N', 5, 1, 10)).toBe(5);
-    expect(booleanVariable({ B: '' }, 'B', true)).toBe(true);
-    expect(() => requiredString({ S: ' ' }, 'S', 'a name')).toThrow(
-      'Environment variable S is missing: set it to a name',
+    expect(integerVariable({ MAX_ATTEMPTS: '  ' }, 'MAX_ATTEMPTS', 5, 1, 10)).toBe(5);
+    expect(booleanVariable({ ORDERED: '' }, 'ORDERED', true)).toBe(true);
+    expect(() => requiredString({ QUEUE_URL: ' ' }, 'QUEUE_URL', 'a URL')).toThrow(
+      'Environment variable QUEUE_URL is missing: set it to a URL',
     );
   });
 });

@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { type FaultProxy, startFaultProxy } from '../../local/index.js';
-import { FUNCTION_VARIABLES } from '../../local/pipeline/function-module.js';
+import { CLEARED_VARIABLES } from '../../local/pipeline/function-module.js';
 import { OutputCapture } from '../handler/output-capture.js';
 
 /** The handler a ready-made function exports, called as Lambda calls it. */
@@ -36,7 +36,7 @@ export async function importFunction(
   name: FunctionName,
   env: Record<string, string>,
 ): Promise<FunctionHandler> {
-  for (const variable of FUNCTION_VARIABLES) vi.stubEnv(variable, undefined);
+  for (const variable of CLEARED_VARIABLES) vi.stubEnv(variable, undefined);
   for (const [variable, value] of Object.entries({ ...LOCAL_ENVIRONMENT, ...env }))
     vi.stubEnv(variable, value);
   vi.resetModules();
