@@ -185,14 +185,14 @@ export class AsyncSinkPipeline extends Construct {
     this.destinationKind = destination.kind;
     this.checkProps(props);
 
-    const poisonPolicy = props.poisonPolicy ?? PoisonPolicy.RETRY;
-    if (props.poisonDeadLetterQueue && poisonPolicy !== PoisonPolicy.DEAD_LETTER) {
+    const poisonPolicy = props.poisonPolicy ?? PoisonPolicy.Retry;
+    if (props.poisonDeadLetterQueue && poisonPolicy !== PoisonPolicy.DeadLetter) {
       throw new PipelineConfigurationError(
         this,
         'poisonDeadLetterQueue is used only with poisonPolicy "dead-letter"',
       );
     }
-    if (poisonPolicy === PoisonPolicy.DEAD_LETTER) {
+    if (poisonPolicy === PoisonPolicy.DeadLetter) {
       this.poisonDeadLetterQueue =
         props.poisonDeadLetterQueue ?? this.createDeadLetterQueue('PoisonDeadLetterQueue');
     }

@@ -1,3 +1,5 @@
+import { HANDLER_DEFAULTS } from '../lib/handler/handler-options.js';
+
 /**
  * The defaults the constructs set, as data, kept apart from the code that builds
  * resources. User props override these; values the construct must own win last.
@@ -12,7 +14,7 @@ export const FUNCTION_DEFAULTS = {
   /** More memory buys more CPU and network for the concurrent batch calls. */
   memorySizeMb: 512,
   logRetentionDays: 30,
-  metricsNamespace: 'LambdaAsyncSink',
+  metricsNamespace: HANDLER_DEFAULTS.metricsNamespace,
   /** Stack traces through the bundle's source map; a user's NODE_OPTIONS replaces it. */
   nodeOptions: '--enable-source-maps',
 } as const;

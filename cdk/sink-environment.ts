@@ -8,16 +8,8 @@ import {
 } from '../functions/contract.js';
 import type { DestinationKind } from './endpoints.js';
 
-/** What happens to a record no retry will get through (the design's poison policy). */
-export const PoisonPolicy = {
-  /** Report it failed; the queue's redrive or the stream's on-failure destination takes it. */
-  RETRY: 'retry',
-  /** Send it with its reason to a dead-letter queue, then count it done. */
-  DEAD_LETTER: 'dead-letter',
-  /** Log it and count it done. */
-  DROP: 'drop',
-} as const;
-export type PoisonPolicy = (typeof PoisonPolicy)[keyof typeof PoisonPolicy];
+// The runtime's own policy names: the construct sets POISON_POLICY to one of them.
+export { PoisonPolicy } from '../lib/handler/poison.js';
 
 /** The sink's tuning, passed to the ready-made function as environment variables. Unset means the function's default. */
 export interface SinkTuning {
