@@ -16,7 +16,15 @@ export {
 export { sampleRecord, sampleRecordId, sampleRecordIdOf } from './pipeline/sample-records.js';
 export * from './pollers/index.js';
 export type { LocalClientOptions } from './services/clients.js';
-export { createFirehoseClient, createKinesisClient, createSqsClient, LOCAL_AWS } from './services/clients.js';
+export {
+  createDynamoDbClient,
+  createFirehoseClient,
+  createKinesisClient,
+  createSqsClient,
+  LOCAL_AWS,
+} from './services/clients.js';
+export type { DynamoDbServer, DynamoDbServerOptions } from './services/dynamodb-server.js';
+export { createDynamoDbTable, scanTable, startDynamoDbServer } from './services/dynamodb-server.js';
 export type {
   FaultConfig,
   FaultEvent,

@@ -1,5 +1,6 @@
 import { fullJitterBackoff } from './backoff.js';
-import { type EntryQueue, OrderedEntryQueue, type QueuedEntry, UnorderedEntryQueue } from './entry-queue.js';
+import { BisectingQueue } from './bisecting-queue.js';
+import { OrderedEntryQueue, type QueuedEntry, UnorderedEntryQueue } from './entry-queue.js';
 import { type ResolvedSinkOptions, resolveSinkOptions, type SinkOptions } from './options.js';
 import { AimdRateLimiter, type RateLimitingStrategy } from './rate-limiter.js';
 import {
@@ -43,7 +44,8 @@ export class AsyncSink<Entry> {
     private readonly destination: Destination<Entry>,
     options: SinkOptions = {},
   ) {
-    this.options = resolveSinkOptions(options);
+    const resolved = resolveSinkOptions(options);
+    this.options = destination.distinctKeysPerRequest === true ? { ...resolved, ordered: true } : resolved;
   }
 
   /** Sends every record's entries and returns each record's outcome, in input order. */
@@ -59,7 +61,7 @@ class SinkRun<Entry> {
   private readonly remaining: Int32Array;
   /** Per record: 1 once done or failed. */
   private readonly settled: Uint8Array;
-  private readonly queue: EntryQueue<Entry>;
+  private readonly queue: BisectingQueue<Entry>;
   private readonly rateLimiter: RateLimitingStrategy;
   private readonly stats: SinkStats;
   private readonly inFlight = new Set<InFlightRequest<Entry>>();
@@ -80,9 +82,12 @@ class SinkRun<Entry> {
     this.outcomes = new Array(records.length);
     this.remaining = new Int32Array(records.length);
     this.settled = new Uint8Array(records.length);
-    this.queue = options.ordered
-      ? new OrderedEntryQueue<Entry>(this.settled)
-      : new UnorderedEntryQueue<Entry>(this.settled);
+    this.queue = new BisectingQueue(
+      options.ordered
+        ? new OrderedEntryQueue<Entry>(this.settled)
+        : new UnorderedEntryQueue<Entry>(this.settled),
+      this.settled,
+    );
     this.rateLimiter =
       options.rateLimiter ??
       new AimdRateLimiter({
@@ -207,8 +212,12 @@ class SinkRun<Entry> {
   /** The one place a request's outcome is applied. */
   private settle(request: InFlightRequest<Entry>, settlement: Settlement): void {
     this.inFlight.delete(request);
-    this.queue.release(request.batch);
     if (this.stopped) return;
+    if (settlement.kind === 'error' && settlement.classification.kind === 'bisect') {
+      this.bisect(request.batch, settlement.classification);
+      return;
+    }
+    this.queue.release(request.batch);
     const retry: QueuedEntry<Entry>[] = [];
     let throttledEntries = 0;
     if (settlement.kind === 'error') {
@@ -228,7 +237,8 @@ class SinkRun<Entry> {
         this.stats.fatalError = `${classification.code}: ${classification.message}`;
         return;
       }
-      if (classification.throttled) throttledEntries = request.batch.length;
+      if (classification.kind === 'retryable' && classification.throttled)
+        throttledEntries = request.batch.length;
       for (const queued of request.batch) this.retryOrFail(queued, classification.code, retry);
     } else {
       const { results } = settlement;
@@ -268,6 +278,31 @@ class SinkRun<Entry> {
     }
     this.stats.entriesRetried += retry.length;
     this.queue.requeue(retry);
+    this.signal();
+  }
+
+  /** The service refused the request for an entry it did not name: halve it, or fail the entry that stands alone. */
+  private bisect(
+    batch: QueuedEntry<Entry>[],
+    refusal: { readonly code: string; readonly message: string },
+  ): void {
+    this.stats.requestsFailed++;
+    this.rateLimiter.registerCompletedRequest({
+      batchSize: batch.length,
+      failedEntries: batch.length,
+      throttledEntries: 0,
+      throttled: false,
+    });
+    if (batch.length > 1) {
+      this.stats.requestsBisected++;
+      this.queue.split(batch);
+    } else {
+      this.queue.release(batch);
+      this.failEntry(batch[0], {
+        code: refusal.code,
+        reason: `${this.destination.name} rejected entry: ${refusal.code}: ${refusal.message}`,
+      });
+    }
     this.signal();
   }
 

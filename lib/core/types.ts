@@ -34,7 +34,17 @@ export type ErrorClassification =
       readonly message: string;
       readonly throttled: boolean;
     }
-  | { readonly kind: 'fatal'; readonly code: string; readonly message: string };
+  | { readonly kind: 'fatal'; readonly code: string; readonly message: string }
+  | {
+      /**
+       * The service refused the whole request for an entry it does not name (DynamoDB's
+       * `ValidationException`, CloudWatch's `InvalidParameterValue`): the core splits the
+       * request in halves until that entry stands alone and fails as poison with this code.
+       */
+      readonly kind: 'bisect';
+      readonly code: string;
+      readonly message: string;
+    };
 
 /**
  * A destination: how to send one batch and how big an entry is. Everything else
@@ -63,6 +73,11 @@ export interface Destination<Entry> {
    * entries with the same key never overtake each other.
    */
   orderingKeyOf?(entry: Entry): string | undefined;
+  /**
+   * True when the service refuses a request that holds two entries with one ordering key
+   * (DynamoDB `BatchWriteItem`): the sink then always runs in ordered mode, which keeps them apart.
+   */
+  readonly distinctKeysPerRequest?: boolean;
 }
 
 /** A source record as the sink sees it: its id and the entries it became. */
@@ -93,6 +108,8 @@ export interface SinkStats {
   entriesRetried: number;
   requests: number;
   requestsFailed: number;
+  /** Requests split in halves to find an entry the service refused without naming it. */
+  requestsBisected: number;
   throttles: number;
   /** Sum over requests of entries / min(maxEntriesPerRequest, rate limit): mean fill = batchFill / requests. */
   batchFill: number;
@@ -113,6 +130,7 @@ export function emptySinkStats(): SinkStats {
     entriesRetried: 0,
     requests: 0,
     requestsFailed: 0,
+    requestsBisected: 0,
     throttles: 0,
     batchFill: 0,
     deadlineReached: false,

@@ -36,7 +36,14 @@ export const DEFAULT_CLIENT_SETTINGS = {
 } as const;
 
 /** The services a destination can create a client for, by the suffix of their endpoint variable. */
-export type DestinationService = 'KINESIS' | 'FIREHOSE' | 'SQS';
+export type DestinationService =
+  | 'KINESIS'
+  | 'FIREHOSE'
+  | 'SQS'
+  | 'DYNAMODB'
+  | 'EVENTBRIDGE'
+  | 'SNS'
+  | 'CLOUDWATCH';
 
 /** The configuration handed to `new KinesisClient(...)`, `new FirehoseClient(...)` or `new SQSClient(...)`. */
 export interface DefaultClientConfig {

@@ -1,4 +1,4 @@
-/** The destinations: Kinesis Data Streams, Amazon Data Firehose and Amazon SQS. */
+/** The destinations: Kinesis Data Streams, Amazon Data Firehose, Amazon SQS and Amazon DynamoDB. */
 
 export { deduplicationIdFor } from './deduplication-id.js';
 export {
@@ -8,6 +8,14 @@ export {
   endpointFromEnvironment,
 } from './default-client.js';
 export { DestinationConfigurationError } from './destination-configuration-error.js';
+export {
+  DYNAMODB_LIMITS,
+  type DynamoDbDestination,
+  type DynamoDbDestinationOptions,
+  type DynamoDbEntry,
+  type DynamoDbItem,
+  dynamoDbDestination,
+} from './dynamodb.js';
 export {
   classifyAwsError,
   FATAL_ERROR_CODES,

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -47,4 +48,9 @@ export function createFirehoseClient(endpoint: string, options: LocalClientOptio
 /** An SQSClient for a local endpoint that ignores the host of queue URLs (fauxqs names them `*.localhost`). */
 export function createSqsClient(endpoint: string, options: LocalClientOptions = {}): SQSClient {
   return new SQSClient({ ...commonConfig(endpoint, options), useQueueUrlAsEndpoint: false });
+}
+
+/** A DynamoDBClient for a local endpoint. */
+export function createDynamoDbClient(endpoint: string, options: LocalClientOptions = {}): DynamoDBClient {
+  return new DynamoDBClient(commonConfig(endpoint, options));
 }

@@ -16,7 +16,7 @@ export interface FakeEntry {
 /** A whole-request error the fake throws, classified by its `kind`. */
 export class FakeRequestError extends Error {
   constructor(
-    readonly kind: 'retryable' | 'fatal',
+    readonly kind: 'retryable' | 'fatal' | 'bisect',
     readonly code: string,
     readonly throttled = false,
   ) {
@@ -79,9 +79,9 @@ export class FakeDestination implements Destination<FakeEntry> {
 
   classifyError(error: unknown): ErrorClassification {
     if (error instanceof FakeRequestError) {
-      return error.kind === 'fatal'
-        ? { kind: 'fatal', code: error.code, message: error.message }
-        : { kind: 'retryable', code: error.code, message: error.message, throttled: error.throttled };
+      return error.kind === 'retryable'
+        ? { kind: 'retryable', code: error.code, message: error.message, throttled: error.throttled }
+        : { kind: error.kind, code: error.code, message: error.message };
     }
     return { kind: 'retryable', code: 'NetworkError', message: String(error), throttled: false };
   }

@@ -1,0 +1,90 @@
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  type DynamoDBClient,
+  type KeySchemaElement,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import { listenOnLoopback } from './listen-on-loopback.js';
+
+/** Options of {@link startDynamoDbServer}. */
+export interface DynamoDbServerOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  readonly port?: number;
+  /** LevelDB directory; omitted means in memory. */
+  readonly path?: string;
+}
+
+/** A running local DynamoDB endpoint (dynalite). */
+export interface DynamoDbServer {
+  /** Base URL, e.g. `http://127.0.0.1:43121`. */
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+interface DynaliteOptions {
+  path?: string;
+  createTableMs: number;
+  deleteTableMs: number;
+  updateTableMs: number;
+}
+
+// dynalite is CommonJS without types; createRequire keeps this module pure ESM.
+const dynalite = createRequire(import.meta.url)('dynalite') as (options: DynaliteOptions) => Server;
+
+/** Starts dynalite in-process on 127.0.0.1, with tables ACTIVE at once. */
+export async function startDynamoDbServer(options: DynamoDbServerOptions = {}): Promise<DynamoDbServer> {
+  const server = dynalite({
+    ...(options.path === undefined ? {} : { path: options.path }),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  const endpoint = await listenOnLoopback(server, options.port);
+  return {
+    endpoint,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        // Keep-alive sockets of clients would otherwise hold close() open.
+        server.closeAllConnections?.();
+        server.close((err?: Error) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+/** Creates an on-demand table keyed by string attributes `partitionKey` (and `sortKey`). */
+export async function createDynamoDbTable(
+  client: DynamoDBClient,
+  name: string,
+  partitionKey: string,
+  sortKey?: string,
+): Promise<void> {
+  const keys: KeySchemaElement[] = [{ AttributeName: partitionKey, KeyType: 'HASH' }];
+  if (sortKey !== undefined) keys.push({ AttributeName: sortKey, KeyType: 'RANGE' });
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: keys,
+      AttributeDefinitions: keys.map((key) => ({ AttributeName: key.AttributeName, AttributeType: 'S' })),
+    }),
+  );
+}
+
+/** Every item of a table, page by page (bounded). */
+export async function scanTable(
+  client: DynamoDBClient,
+  name: string,
+): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  for (let page = 0; page < 10_000; page++) {
+    const out = await client.send(new ScanCommand({ TableName: name, ExclusiveStartKey: start }));
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+    if (start === undefined) return items;
+  }
+  throw new Error(`scan of ${name} did not end`);
+}
