@@ -307,7 +307,12 @@ class SinkRun<Entry> {
   }
 
   private retryOrFail(queued: QueuedEntry<Entry>, code: string, retry: QueuedEntry<Entry>[]): void {
-    if (this.settled[queued.record] === 1) return;
+    if (this.settled[queued.record] === 1) {
+      // Its record failed through another entry, so this one is not retried; in ordered mode
+      // it still did not arrive, and the later entries of its key must not overtake it.
+      if (this.options.ordered) this.failLater(queued, this.queue.drainKey(queued.key));
+      return;
+    }
     if (queued.attempts >= this.options.maxAttempts) {
       this.failEntry(queued, {
         code: FailureCode.RetriesExhausted,

@@ -381,6 +381,88 @@ describe('ordered mode', () => {
   });
 });
 
+describe('ordered mode: an entry whose record already failed', () => {
+  /** r0 has entries on K1 and K2; r1 has one entry on K2, which must not overtake r0's. */
+  const records = [
+    {
+      id: 'r0',
+      entries: [
+        { id: 'r0-K1', size: 10, key: 'K1' },
+        { id: 'r0-K2', size: 10, key: 'K2' },
+      ],
+    },
+    { id: 'r1', entries: [{ id: 'r1-K2', size: 10, key: 'K2' }] },
+  ];
+
+  it.each([
+    ['a per-entry throttle', { status: 'retryable', code: 'Throttled', throttled: true } as const],
+    ['a per-entry internal error', { status: 'retryable', code: 'InternalFailure' } as const],
+  ])('fails the later entries of its key unsent when it then gets %s', async (_name, second) => {
+    const destination = new FakeDestination({
+      behaviour: (entries) =>
+        entries.map((e) =>
+          e.id === 'r0-K1'
+            ? { status: 'fatal', code: 'InvalidParameterValue' }
+            : e.id === 'r0-K2'
+              ? second
+              : { status: 'accepted' },
+        ),
+    });
+
+    const result = await new AsyncSink(destination, { ...quick, ordered: true }).run(records);
+
+    expect(destination.requests.map((r) => r.map((e) => e.id))).toEqual([['r0-K1', 'r0-K2']]);
+    expect(result.outcomes[0]).toMatchObject({ status: 'failed', code: 'InvalidParameterValue' });
+    expect(result.outcomes[1]).toMatchObject({ status: 'failed', code: FailureCode.PredecessorFailed });
+  });
+
+  it('fails the later entries of its key unsent when its request then fails whole', async () => {
+    const destination = new FakeDestination({
+      limits: { maxEntriesPerRequest: 1 },
+      // r0-K1 fails for good at once; r0-K2's request fails whole ("socket hang up") after it.
+      latencyMs: (call) => (call === 0 ? 0 : 20),
+      behaviour: (entries) => {
+        return entries[0].id === 'r0-K1'
+          ? [{ status: 'fatal', code: 'InvalidParameterValue' }]
+          : entries[0].id === 'r0-K2'
+            ? new FakeRequestError('retryable', 'ECONNRESET')
+            : [{ status: 'accepted' }];
+      },
+    });
+
+    const result = await new AsyncSink(destination, { ...quick, ordered: true, maxInFlightRequests: 2 }).run(
+      records,
+    );
+
+    expect(destination.requests).toHaveLength(2);
+    expect(destination.sent.has('r1-K2')).toBe(false);
+    expect(result.outcomes[1]).toMatchObject({ status: 'failed', code: FailureCode.PredecessorFailed });
+  });
+
+  it('fails the later entries of its key unsent when its request times out', async () => {
+    const destination = new FakeDestination({
+      limits: { maxEntriesPerRequest: 1 },
+      latencyMs: (call) => (call === 0 ? 5 : 0),
+      behaviour: (entries) =>
+        entries[0].id === 'r0-K1'
+          ? [{ status: 'fatal', code: 'InvalidParameterValue' }]
+          : entries[0].id === 'r0-K2'
+            ? 'hang'
+            : [{ status: 'accepted' }],
+    });
+
+    const result = await new AsyncSink(destination, {
+      ...quick,
+      ordered: true,
+      maxInFlightRequests: 2,
+      requestTimeoutMs: 30,
+    }).run(records);
+
+    expect(destination.sent.has('r1-K2')).toBe(false);
+    expect(result.outcomes[1]).toMatchObject({ status: 'failed', code: FailureCode.PredecessorFailed });
+  });
+});
+
 describe('options', () => {
   it.each([
     ['maxInFlightRequests', 0],
