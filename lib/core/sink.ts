@@ -118,11 +118,19 @@ class SinkRun<Entry> {
     return { outcomes: this.outcomes, stats: this.stats };
   }
 
-  /** Measures and checks every entry once; a record with an entry no request could take fails now, unsent. */
+  /**
+   * Measures and checks every entry once; a record with an entry no request could take fails
+   * now, unsent. In ordered mode so do the later records that share a key with it: they must
+   * not overtake it (it is sent again, by the event source, after they would have been).
+   */
   private enqueue(): void {
     const { limits } = this.destination;
+    const { ordered } = this.options;
     const perEntry = Math.min(limits.maxBytesPerEntry, limits.maxBytesPerRequest);
     const sizes: number[] = [];
+    const keys: (string | undefined)[] = [];
+    /** Ordered mode: key → the record that failed before sending with an entry of that key. */
+    const blocked = new Map<string, number>();
     let seq = 0;
     for (let index = 0; index < this.records.length; index++) {
       const { entries } = this.records[index];
@@ -134,8 +142,24 @@ class SinkRun<Entry> {
       for (let position = 0; position < entries.length && invalid === undefined; position++) {
         invalid = this.check(entries[position], position, perEntry, sizes);
       }
-      if (invalid !== undefined) {
-        this.fail(index, { code: FailureCode.InvalidEntry, reason: invalid });
+      let predecessor: number | undefined;
+      if (ordered) {
+        const unreadable = this.readKeys(entries, keys);
+        invalid ??= unreadable;
+        for (let position = 0; position < entries.length && predecessor === undefined; position++) {
+          const key = keys[position];
+          if (key !== undefined) predecessor = blocked.get(key);
+        }
+      }
+      if (invalid !== undefined || predecessor !== undefined) {
+        if (invalid !== undefined) this.fail(index, { code: FailureCode.InvalidEntry, reason: invalid });
+        else this.fail(index, this.predecessorFailed(predecessor as number));
+        if (ordered) {
+          for (let position = 0; position < entries.length; position++) {
+            const key = keys[position];
+            if (key !== undefined && !blocked.has(key)) blocked.set(key, index);
+          }
+        }
         continue;
       }
       if (entries.length === 0) {
@@ -143,19 +167,34 @@ class SinkRun<Entry> {
         continue;
       }
       for (let position = 0; position < entries.length; position++) {
-        const entry = entries[position];
-        const key = this.options.ordered ? (this.destination.orderingKeyOf?.(entry) ?? `\u0000${seq}`) : '';
         this.queue.push({
-          entry,
+          entry: entries[position],
           size: sizes[position],
-          seq: seq++,
+          seq,
           record: index,
-          key,
+          // An entry without a key has no order to keep: a key of its own.
+          key: ordered ? (keys[position] ?? `\u0000${seq}`) : '',
           attempts: 0,
           readyAt: 0,
         });
+        seq++;
       }
     }
+  }
+
+  /** Ordered mode: reads every entry's ordering key into `keys`; says why not, if one cannot be read. */
+  private readKeys(entries: readonly Entry[], keys: (string | undefined)[]): string | undefined {
+    keys.length = entries.length;
+    let invalid: string | undefined;
+    for (let position = 0; position < entries.length; position++) {
+      try {
+        keys[position] = this.destination.orderingKeyOf?.(entries[position]);
+      } catch (error) {
+        keys[position] = undefined;
+        invalid ??= `entry ${position}'s ordering key could not be read: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    }
+    return invalid;
   }
 
   /** Measures an entry (into `sizes[position]`) and says why no request could take it, if so. */
@@ -334,12 +373,16 @@ class SinkRun<Entry> {
   }
 
   private failLater(failed: QueuedEntry<Entry>, later: readonly QueuedEntry<Entry>[]): void {
-    for (const successor of later) {
-      this.fail(successor.record, {
-        code: FailureCode.PredecessorFailed,
-        reason: `an earlier entry with the same ordering key (record ${this.records[failed.record].id}) failed`,
-      });
-    }
+    if (later.length === 0) return;
+    const failure = this.predecessorFailed(failed.record);
+    for (const successor of later) this.fail(successor.record, failure);
+  }
+
+  private predecessorFailed(record: number): RecordFailure {
+    return {
+      code: FailureCode.PredecessorFailed,
+      reason: `an earlier entry with the same ordering key (record ${this.records[record].id}) failed`,
+    };
   }
 
   private succeed(index: number): void {

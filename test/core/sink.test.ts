@@ -463,6 +463,62 @@ describe('ordered mode: an entry whose record already failed', () => {
   });
 });
 
+describe('ordered mode: an entry rejected before sending', () => {
+  const entry = (id: string, key: string, size = 10) => ({ id, size, key });
+
+  it('fails the later entries of its key, and of every key of its record, unsent', async () => {
+    const destination = new FakeDestination({ limits: { maxBytesPerEntry: 100 } });
+    const records = [
+      { id: 'r0', entries: [entry('r0-K1', 'K1'), entry('r0-K2', 'K2', 101)] },
+      { id: 'r1', entries: [entry('r1-K2', 'K2')] },
+      { id: 'r2', entries: [entry('r2-K3', 'K3'), entry('r2-K1', 'K1')] },
+      { id: 'r3', entries: [entry('r3-K3', 'K3')] },
+      { id: 'r4', entries: [entry('r4-K4', 'K4')] },
+    ];
+
+    const result = await new AsyncSink(destination, { ordered: true }).run(records);
+
+    expect(result.outcomes[0]).toMatchObject({ status: 'failed', code: FailureCode.InvalidEntry });
+    // Each names the record it waits for: r1 and r2 wait for r0, r3 for r2 (through K3).
+    for (const [position, predecessor] of [
+      [1, 'r0'],
+      [2, 'r0'],
+      [3, 'r2'],
+    ] as const) {
+      const outcome = result.outcomes[position];
+      expect(outcome).toMatchObject({ status: 'failed', code: FailureCode.PredecessorFailed });
+      expect(outcome.status === 'failed' && outcome.reason).toContain(`(record ${predecessor})`);
+    }
+    expect(result.outcomes[4].status).toBe('done');
+    expect([...destination.sent]).toEqual(['r4-K4']);
+  });
+
+  it('blocks the keys of an entry the destination calls invalid', async () => {
+    const destination = new FakeDestination();
+    const records = [
+      { id: 'r0', entries: [{ ...entry('r0-K1', 'K1'), invalid: 'empty partition key' }] },
+      { id: 'r1', entries: [entry('r1-K1', 'K1')] },
+    ];
+
+    const result = await new AsyncSink(destination, { ordered: true }).run(records);
+
+    expect(result.outcomes[1]).toMatchObject({ status: 'failed', code: FailureCode.PredecessorFailed });
+    expect(destination.sent.size).toBe(0);
+  });
+
+  it('does not block anything in unordered mode', async () => {
+    const destination = new FakeDestination({ limits: { maxBytesPerEntry: 100 } });
+    const records = [
+      { id: 'r0', entries: [entry('r0-K1', 'K1', 101)] },
+      { id: 'r1', entries: [entry('r1-K1', 'K1')] },
+    ];
+
+    const result = await new AsyncSink(destination, { ordered: false }).run(records);
+
+    expect(result.outcomes.map((o) => o.status)).toEqual(['failed', 'done']);
+  });
+});
+
 describe('options', () => {
   it.each([
     ['maxInFlightRequests', 0],
