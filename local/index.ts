@@ -23,8 +23,20 @@ export {
   createSqsClient,
   LOCAL_AWS,
 } from './services/clients.js';
+export type {
+  CloudWatchServer,
+  CloudWatchServerOptions,
+  DeliveredDatum,
+} from './services/cloudwatch-server.js';
+export { LOCAL_CLOUDWATCH_LIMITS, startCloudWatchServer } from './services/cloudwatch-server.js';
 export type { DynamoDbServer, DynamoDbServerOptions } from './services/dynamodb-server.js';
 export { createDynamoDbTable, scanTable, startDynamoDbServer } from './services/dynamodb-server.js';
+export type {
+  DeliveredEvent,
+  EventBridgeServer,
+  EventBridgeServerOptions,
+} from './services/eventbridge-server.js';
+export { LOCAL_EVENTBRIDGE_LIMITS, startEventBridgeServer } from './services/eventbridge-server.js';
 export type {
   FaultConfig,
   FaultEvent,

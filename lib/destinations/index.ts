@@ -1,5 +1,12 @@
-/** The destinations: Kinesis Data Streams, Amazon Data Firehose, Amazon SQS and Amazon DynamoDB. */
+/** The destinations: Kinesis Data Streams, Amazon Data Firehose, Amazon SQS, DynamoDB, EventBridge, SNS and CloudWatch metrics. */
 
+export {
+  CLOUDWATCH_LIMITS,
+  type CloudWatchDestination,
+  type CloudWatchDestinationOptions,
+  type CloudWatchEntry,
+  cloudWatchDestination,
+} from './cloudwatch.js';
 export { deduplicationIdFor } from './deduplication-id.js';
 export {
   DEFAULT_CLIENT_SETTINGS,
@@ -25,6 +32,13 @@ export {
   TRANSIENT_ERROR_CODES,
 } from './error-classifier.js';
 export {
+  EVENTBRIDGE_LIMITS,
+  type EventBridgeDestination,
+  type EventBridgeDestinationOptions,
+  type EventBridgeEntry,
+  eventBridgeDestination,
+} from './eventbridge.js';
+export {
   FIREHOSE_LIMITS,
   type FirehoseDestination,
   type FirehoseDestinationOptions,
@@ -39,6 +53,13 @@ export {
   kinesisDestination,
 } from './kinesis.js';
 export { MalformedResponseError } from './malformed-response-error.js';
+export {
+  SNS_LIMITS,
+  type SnsDestination,
+  type SnsDestinationOptions,
+  type SnsEntry,
+  snsDestination,
+} from './sns.js';
 export {
   type MessageAttributeValue,
   SQS_LIMITS,

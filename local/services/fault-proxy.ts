@@ -11,6 +11,7 @@ import {
   mergeBatchResponse,
   requestErrorResponse,
   serviceOfTarget,
+  snsTargetOf,
   withEntries,
 } from './service-faults.js';
 
@@ -297,7 +298,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   }
 
   function replyJson(res: http.ServerResponse, service: ServiceName, response: ErrorResponse): void {
-    const body = Buffer.from(JSON.stringify(response.body));
+    const body = Buffer.from(
+      typeof response.body === 'string' ? response.body : JSON.stringify(response.body),
+    );
     res.writeHead(response.status, {
       ...response.headers,
       'content-type': CONTENT_TYPES[service],
@@ -332,6 +335,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     res: http.ServerResponse,
     target: string,
     service: ServiceName,
+    preread?: Buffer,
   ): Promise<void> {
     const current = faults;
     // Draw in a fixed order, at arrival, so a seed replays the same faults for the same sequence of calls.
@@ -343,7 +347,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       req.socket.destroy();
       return;
     }
-    const body = await readAll(req);
+    const body = preread ?? (await readAll(req));
     if (delay > 0) {
       counters.delayed++;
       counters.delayMs += delay;
@@ -425,8 +429,25 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     return operations === 'all' || operations.includes(target);
   }
 
+  /** SNS (query protocol): the call is known only from its body, so the body is read first. */
+  async function handleQuery(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readAll(req);
+    const target = snsTargetOf(body);
+    if (!eligible(target)) {
+      const answer = await send(req, body);
+      reply(res, answer.status, answer.headers, answer.body);
+      return;
+    }
+    counters.eligible++;
+    await handleEligible(req, res, target, 'sns', body);
+  }
+
   const server = http.createServer((req, res) => {
     counters.requests++;
+    if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      handleQuery(req, res).catch(() => upstreamFailed(res));
+      return;
+    }
     const target = String(req.headers['x-amz-target'] ?? '');
     const service = serviceOfTarget(target);
     const contentType = String(req.headers['content-type'] ?? '');

@@ -1,19 +1,42 @@
 /**
- * The three destinations as interchangeable test cases: each starts its local service,
+ * The destinations as interchangeable test cases: each starts its local service,
  * creates a stream or queue, builds the destination (with the client it creates itself)
  * for any endpoint — the service's or a fault proxy's — and reads back what arrived as
  * comparable keys.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { Destination } from '../../lib/core/types.js';
 import {
+  type CloudWatchEntry,
+  cloudWatchDestination,
+  type DynamoDbEntry,
+  dynamoDbDestination,
+  type EventBridgeEntry,
+  eventBridgeDestination,
   type FirehoseEntry,
   firehoseDestination,
   type KinesisEntry,
   kinesisDestination,
+  type SnsEntry,
   type SqsEntry,
+  snsDestination,
   sqsDestination,
 } from '../../lib/destinations/index.js';
-import { LOCAL_AWS, type ServiceName } from '../../local/index.js';
+import {
+  createDynamoDbClient,
+  createDynamoDbTable,
+  LOCAL_AWS,
+  type ServiceName,
+  scanTable,
+  startCloudWatchServer,
+  startDynamoDbServer,
+  startEventBridgeServer,
+} from '../../local/index.js';
 import { startLocalFirehose, startLocalKinesis, startLocalSqs } from './local-destinations.js';
 
 /** A destination built for one endpoint, with a way to free its client. */
@@ -52,6 +75,9 @@ export const LOCAL_ENV = {
 } as const;
 
 const MiB = 1024 * 1024;
+
+/** A direct client's settings for a local service. */
+const LOCAL_CLIENT = { region: LOCAL_AWS.region, credentials: { ...LOCAL_AWS.credentials }, maxAttempts: 1 };
 
 function payload(recordId: string, index: number): Buffer {
   // 0xff and 0x00 are not UTF-8 text: a lossy decode somewhere would show.
@@ -140,12 +166,187 @@ async function sqsCase(): Promise<DestinationCase<SqsEntry>> {
   };
 }
 
-/** Starters of the three cases, for `describe.each`; the entry type is erased so one test body serves all. */
+async function dynamoDbCase(): Promise<DestinationCase<DynamoDbEntry>> {
+  const server = await startDynamoDbServer();
+  const direct = createDynamoDbClient(server.endpoint, { maxAttempts: 1 });
+  return {
+    service: 'dynamodb',
+    async fixture(name) {
+      await createDynamoDbTable(direct, name, 'pk', 'sk');
+      return {
+        endpoint: server.endpoint,
+        build(endpoint) {
+          const destination = dynamoDbDestination({
+            tableName: name,
+            partitionKey: 'pk',
+            sortKey: 'sk',
+            region: LOCAL_AWS.region,
+            endpoint,
+          });
+          return { destination, destroy: () => destination.client.destroy() };
+        },
+        entryFor: (recordId, index) => ({
+          put: { pk: recordId, sk: String(index), data: payload(recordId, index) },
+        }),
+        tooLarge: () => ({ put: { pk: 'big', sk: '0', data: new Uint8Array(400 * 1024) } }),
+        keyOf: (entry) => {
+          const item = 'put' in entry ? entry.put : entry.delete;
+          return `${String(item.pk)}|${String(item.sk)}|${Buffer.from(item.data as Uint8Array).toString('hex')}`;
+        },
+        async stored() {
+          return (await scanTable(direct, name)).map(
+            (item) => `${item.pk.S}|${item.sk.S}|${Buffer.from(item.data.B ?? []).toString('hex')}`,
+          );
+        },
+      };
+    },
+    async close() {
+      direct.destroy();
+      await server.close();
+    },
+  };
+}
+
+async function eventBridgeCase(): Promise<DestinationCase<EventBridgeEntry>> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'destinations-eventbridge-'));
+  const server = await startEventBridgeServer({ dir });
+  const direct = new EventBridgeClient({ ...LOCAL_CLIENT, endpoint: server.endpoint });
+  return {
+    service: 'eventbridge',
+    async fixture(name) {
+      await direct.send(new CreateEventBusCommand({ Name: name }));
+      return {
+        endpoint: server.endpoint,
+        build(endpoint) {
+          const destination = eventBridgeDestination({
+            eventBusName: name,
+            region: LOCAL_AWS.region,
+            endpoint,
+          });
+          return { destination, destroy: () => destination.client.destroy() };
+        },
+        entryFor: (recordId, index) => ({
+          source: 'com.example.test',
+          detailType: 'Tested',
+          detail: JSON.stringify({ recordId, index, text: 'é😀' }),
+          resources: [`arn:aws:s3:::bucket/${recordId}`],
+        }),
+        tooLarge: () => ({
+          source: 's',
+          detailType: 't',
+          detail: JSON.stringify({ x: 'x'.repeat(256 * 1024) }),
+        }),
+        keyOf: (entry) =>
+          `${entry.source}|${entry.detailType}|${entry.detail}|${(entry.resources ?? []).join(',')}`,
+        async stored() {
+          return (await server.readDelivered(name)).map(
+            (e) => `${e.source}|${e.detailType}|${e.detail}|${e.resources.join(',')}`,
+          );
+        },
+      };
+    },
+    async close() {
+      direct.destroy();
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function cloudWatchCase(): Promise<DestinationCase<CloudWatchEntry>> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'destinations-cloudwatch-'));
+  const server = await startCloudWatchServer({ dir });
+  return {
+    service: 'cloudwatch',
+    async fixture(name) {
+      const namespace = `Test/${name}`;
+      return {
+        endpoint: server.endpoint,
+        build(endpoint) {
+          const destination = cloudWatchDestination({ namespace, region: LOCAL_AWS.region, endpoint });
+          return { destination, destroy: () => destination.client.destroy() };
+        },
+        entryFor: (recordId, index) => ({
+          MetricName: 'Tested',
+          Dimensions: [{ Name: 'record', Value: `${recordId}/é` }],
+          Value: index + 0.5,
+          Unit: 'Count',
+        }),
+        tooLarge: () => ({ MetricName: 'Tested', Values: Array.from({ length: 151 }, (_, i) => i) }),
+        keyOf: (entry) => `${entry.Dimensions?.[0]?.Value}|${entry.Value}`,
+        async stored() {
+          return (await server.readDelivered(namespace)).map((datum) => {
+            const dimensions = datum.Dimensions as { Value: string }[];
+            return `${dimensions[0].Value}|${String(datum.Value)}`;
+          });
+        },
+      };
+    },
+    async close() {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function snsCase(): Promise<DestinationCase<SnsEntry>> {
+  const sqs = await startLocalSqs();
+  const sns = new SNSClient({ ...LOCAL_CLIENT, endpoint: sqs.endpoint });
+  return {
+    service: 'sns',
+    async fixture(name) {
+      // Read back as a user would: a queue subscribed to the topic with raw message delivery.
+      const queueUrl = await sqs.createQueue(`${name}-subscriber`);
+      const { TopicArn = '' } = await sns.send(new CreateTopicCommand({ Name: name }));
+      const { Attributes = {} } = await sqs.client.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+      );
+      await sns.send(
+        new SubscribeCommand({
+          TopicArn,
+          Protocol: 'sqs',
+          Endpoint: Attributes.QueueArn,
+          Attributes: { RawMessageDelivery: 'true' },
+        }),
+      );
+      return {
+        endpoint: sqs.endpoint,
+        build(endpoint) {
+          const destination = snsDestination({ topicArn: TopicArn, region: LOCAL_AWS.region, endpoint });
+          return { destination, destroy: () => destination.client.destroy() };
+        },
+        // fauxqs wrongly refuses characters above U+FFFF, so the messages stay in the BMP.
+        entryFor: (recordId, index) => ({
+          message: `${recordId}/${index}/é\t€`,
+          messageAttributes: { index: { DataType: 'Number', StringValue: String(index) } },
+        }),
+        tooLarge: () => ({ message: 'x'.repeat(256 * 1024 + 1) }),
+        keyOf: (entry) => `${entry.message}|${entry.messageAttributes?.index?.StringValue ?? ''}`,
+        async stored() {
+          const messages = await sqs.drain(queueUrl);
+          return messages.map((m) => `${m.Body ?? ''}|${m.MessageAttributes?.index?.StringValue ?? ''}`);
+        },
+      };
+    },
+    async close() {
+      sns.destroy();
+      await sqs.close();
+    },
+  };
+}
+
+/** Starters of the cases, for `describe.each`; the entry type is erased so one test body serves all. */
 export const DESTINATION_CASES: readonly {
   readonly service: ServiceName;
   readonly start: () => Promise<DestinationCase<unknown>>;
+  /** Whether the fault proxy can fail single entries (CloudWatch answers per request; SNS's answers are XML). */
+  readonly entryFaults: boolean;
 }[] = [
-  { service: 'kinesis', start: kinesisCase },
-  { service: 'firehose', start: firehoseCase },
-  { service: 'sqs', start: sqsCase },
+  { service: 'kinesis', start: kinesisCase, entryFaults: true },
+  { service: 'firehose', start: firehoseCase, entryFaults: true },
+  { service: 'sqs', start: sqsCase, entryFaults: true },
+  { service: 'dynamodb', start: dynamoDbCase, entryFaults: true },
+  { service: 'eventbridge', start: eventBridgeCase, entryFaults: true },
+  { service: 'sns', start: snsCase, entryFaults: false },
+  { service: 'cloudwatch', start: cloudWatchCase, entryFaults: false },
 ];

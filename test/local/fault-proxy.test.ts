@@ -10,6 +10,13 @@ const ENTRY_CODES: Readonly<Record<ServiceName, readonly string[]>> = {
   kinesis: ['ProvisionedThroughputExceededException', 'InternalFailure'],
   firehose: ['ServiceUnavailableException', 'InternalFailure'],
   sqs: ['RequestThrottled', 'InternalError'],
+  // DynamoDB names no code: what it did not write comes back as UnprocessedItems.
+  dynamodb: ['UnprocessedItems', 'UnprocessedItems'],
+  eventbridge: ['ThrottlingException', 'InternalFailure'],
+  // CloudWatch answers for the whole request only.
+  cloudwatch: [],
+  // SNS answers per entry in XML; the proxy injects request faults only.
+  sns: [],
 };
 
 /** The SDK exception each whole-request fault surfaces as. */
@@ -28,6 +35,26 @@ const REQUEST_ERRORS: Readonly<Record<ServiceName, Record<string, { name: string
     internalError: { name: 'InternalFailure', status: 500 },
     unavailable: { name: 'ServiceUnavailable', status: 503 },
     throttle: { name: 'RequestThrottled', status: 400 },
+  },
+  dynamodb: {
+    internalError: { name: 'InternalServerError', status: 500 },
+    unavailable: { name: 'ServiceUnavailable', status: 503 },
+    throttle: { name: 'ThrottlingException', status: 400 },
+  },
+  eventbridge: {
+    internalError: { name: 'InternalException', status: 500 },
+    unavailable: { name: 'ServiceUnavailable', status: 503 },
+    throttle: { name: 'ThrottlingException', status: 400 },
+  },
+  cloudwatch: {
+    internalError: { name: 'InternalServiceError', status: 500 },
+    unavailable: { name: 'ServiceUnavailable', status: 503 },
+    throttle: { name: 'Throttling', status: 400 },
+  },
+  sns: {
+    internalError: { name: 'InternalErrorException', status: 500 },
+    unavailable: { name: 'ServiceUnavailable', status: 503 },
+    throttle: { name: 'ThrottledException', status: 400 },
   },
 };
 

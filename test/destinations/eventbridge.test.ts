@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { putEventsInput, putEventsResults } from '../../lib/destinations/eventbridge.js';
+import {
+  DestinationConfigurationError,
+  EVENTBRIDGE_LIMITS,
+  type EventBridgeEntry,
+  eventBridgeDestination,
+} from '../../lib/destinations/index.js';
+
+const local = { region: 'us-east-1' };
+const event = (detail = '{"a":1}'): EventBridgeEntry => ({
+  source: 'com.example',
+  detailType: 'Happened',
+  detail,
+});
+
+describe('eventBridgeDestination', () => {
+  const destination = eventBridgeDestination({ eventBusName: 'orders', ...local });
+
+  it('takes 10 entries and less than 256 KB, as PutEvents allows', () => {
+    expect(destination.limits).toEqual({
+      maxEntriesPerRequest: 10,
+      maxBytesPerRequest: 262_143,
+      maxBytesPerEntry: 262_143,
+    });
+  });
+
+  it("measures an entry by EventBridge's formula: Time 14 bytes plus UTF-8 of Source, DetailType, Detail, Resources", () => {
+    const entry: EventBridgeEntry = { ...event('{"é":1}'), resources: ['arn:x', 'ü'], time: new Date(0) };
+    expect(destination.sizeOf(entry)).toBe(14 + 11 + 8 + 8 + 5 + 2);
+    expect(destination.sizeOf(event())).toBe(11 + 8 + 7);
+  });
+
+  it.each<[string, EventBridgeEntry, RegExp]>([
+    ['an empty source', { ...event(), source: '' }, /source must be a non-empty string/],
+    ['a detail that is not a JSON object', event('[1]'), /detail must be a JSON object/],
+    ['a detail that is not JSON', event('{'), /MalformedDetail/],
+    ['an invalid time', { ...event(), time: new Date(Number.NaN) }, /time must be a valid Date/],
+  ])('refuses %s before any request', (_, entry, reason) => {
+    expect(destination.invalidReason(entry, destination.sizeOf(entry))).toMatch(reason);
+  });
+
+  it('refuses an entry of 256 KB and takes one a byte under', () => {
+    const fill = (bytes: number) => event(`{"x":"${'x'.repeat(bytes)}"}`);
+    const overhead = destination.sizeOf(fill(0));
+    const atLimit = fill(EVENTBRIDGE_LIMITS.maxBytesPerEntry - overhead);
+    const over = fill(EVENTBRIDGE_LIMITS.maxBytesPerEntry - overhead + 1);
+    expect(destination.invalidReason(atLimit, destination.sizeOf(atLimit))).toBeUndefined();
+    expect(destination.invalidReason(over, destination.sizeOf(over))).toMatch(
+      /262144 bytes .*limit of 262143/,
+    );
+  });
+
+  it('checks its options at creation', () => {
+    expect(() => eventBridgeDestination({ eventBusName: 'bad bus', ...local })).toThrow(
+      DestinationConfigurationError,
+    );
+    expect(() => eventBridgeDestination({ endpointId: 'nodot', ...local })).toThrow(/endpointId/);
+  });
+
+  it('puts the bus on every entry and the endpoint id on the request', () => {
+    const input = putEventsInput({ eventBusName: 'orders', endpointId: 'abcde.veo' }, [event()]);
+    expect(input).toEqual({
+      EndpointId: 'abcde.veo',
+      Entries: [{ Source: 'com.example', DetailType: 'Happened', Detail: '{"a":1}', EventBusName: 'orders' }],
+    });
+  });
+
+  it('maps per-entry ErrorCodes by position: throttling retried, content poison, permissions never poison', () => {
+    const results = putEventsResults(
+      {
+        $metadata: {},
+        FailedEntryCount: 4,
+        Entries: [
+          { EventId: 'e1' },
+          { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' },
+          { ErrorCode: 'MalformedDetail', ErrorMessage: 'bad' },
+          { ErrorCode: 'NotAuthorizedForSourceException' },
+          { ErrorCode: 'InternalFailure' },
+          {},
+        ],
+      },
+      6,
+    );
+    expect(results.map((r) => [r.status, 'code' in r ? r.code : ''])).toEqual([
+      ['accepted', ''],
+      ['retryable', 'ThrottlingException'],
+      ['fatal', 'MalformedDetail'],
+      ['retryable', 'NotAuthorizedForSourceException'],
+      ['retryable', 'InternalFailure'],
+      ['retryable', 'MalformedResponse'],
+    ]);
+    expect(results[1]).toMatchObject({ throttled: true });
+  });
+
+  it('refuses a response with the wrong number of entries', () => {
+    expect(() => putEventsResults({ $metadata: {}, Entries: [] }, 1)).toThrow(/0 entries for 1 sent/);
+  });
+});
