@@ -4,6 +4,8 @@
  * names it and says what to set, so the function fails to initialise instead of
  * failing records.
  */
+import { OptionError } from '../lib/core/errors.js';
+import { optionChecks } from '../lib/core/option-checks.js';
 import { SINK_DEFAULTS, SINK_OPTION_RANGES } from '../lib/core/options.js';
 import { type SqsDestination, sqsDestination } from '../lib/destinations/sqs.js';
 import { HANDLER_DEFAULTS } from '../lib/handler/handler-options.js';
@@ -11,17 +13,19 @@ import { PoisonPolicy } from '../lib/handler/poison.js';
 import { type FunctionVariable, POISON_VARIABLES, TUNING_VARIABLES } from './contract.js';
 
 /** Thrown at cold start when an environment variable is missing or invalid. */
-export class ConfigurationError extends Error {
+export class ConfigurationError extends OptionError {
   override readonly name = 'ConfigurationError';
+  readonly code = 'FUNCTION_CONFIGURATION';
 
-  constructor(
-    /** The environment variable at fault. */
-    readonly variable: string,
-    message: string,
-  ) {
-    super(message);
+  /** The environment variable at fault. */
+  get variable(): string {
+    return this.option;
   }
 }
+
+const check = optionChecks(
+  (variable, message) => new ConfigurationError(variable, `Environment variable ${message}`),
+);
 
 /** The environment as the functions read it. */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -70,13 +74,7 @@ export function integerVariable(
   const value = variableValue(env, name);
   if (value === undefined) return fallback;
   const parsed = /^[+]?\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-    throw new ConfigurationError(
-      name,
-      `Environment variable ${name} must be an integer from ${min} to ${max}; got ${JSON.stringify(value)}`,
-    );
-  }
-  return parsed;
+  return check.number(name, parsed, { min, max, integer: true }, value);
 }
 
 /** A `true` / `false` variable (any case), or `fallback` when unset. */
@@ -94,12 +92,7 @@ export function booleanVariable(
   const value = variableValue(env, name);
   if (value === undefined) return fallback;
   const lower = value.toLowerCase();
-  if (lower === 'true') return true;
-  if (lower === 'false') return false;
-  throw new ConfigurationError(
-    name,
-    `Environment variable ${name} must be true or false; got ${JSON.stringify(value)}`,
-  );
+  return check.boolean(name, lower === 'true' ? true : lower === 'false' ? false : value);
 }
 
 /** One of `values`, or `fallback` when unset. */
@@ -110,14 +103,7 @@ export function choiceVariable<T extends string>(
   fallback: T,
 ): T {
   const value = variableValue(env, name);
-  if (value === undefined) return fallback;
-  if (!(values as readonly string[]).includes(value)) {
-    throw new ConfigurationError(
-      name,
-      `Environment variable ${name} must be one of ${values.join(', ')}; got ${JSON.stringify(value)}`,
-    );
-  }
-  return value as T;
+  return value === undefined ? fallback : check.oneOf(name, value, values);
 }
 
 /**

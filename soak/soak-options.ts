@@ -1,4 +1,5 @@
 /** What a soak run is made of: its options, and their defaults, as data. */
+import { optionChecks } from '../lib/core/option-checks.js';
 import { PIPELINE_NAMES, type PipelineName } from '../local/pipeline/pipeline-settings.js';
 import type { FaultLevels } from './fault-schedule.js';
 import type { SoakPipelineProgress } from './soak-pipeline.js';
@@ -151,13 +152,10 @@ export interface SoakSettings {
   readonly sqs: SqsSourceSettings;
 }
 
+const check = optionChecks((_option, message) => new RangeError(message));
+
 function checkNumber(name: string, value: number, min: number, max: number, integer = true): number {
-  if (!Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
-    throw new RangeError(
-      `${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}; got ${value}`,
-    );
-  }
-  return value;
+  return check.number(name, value, { min, max, integer });
 }
 
 /** Splits `records` among the pipelines by share; record numbers are consecutive, pipeline after pipeline. */
@@ -168,9 +166,7 @@ function shareRecords(
   if (pipelines.length === 0) throw new RangeError('a soak needs at least one pipeline');
   const seen = new Set<PipelineName>();
   for (const { pipeline } of pipelines) {
-    if (!PIPELINE_NAMES.includes(pipeline)) {
-      throw new RangeError(`pipeline must be one of ${PIPELINE_NAMES.join(', ')}; got ${String(pipeline)}`);
-    }
+    check.oneOf('pipeline', pipeline, PIPELINE_NAMES);
     if (seen.has(pipeline)) throw new RangeError(`pipeline ${pipeline} is named twice`);
     seen.add(pipeline);
   }

@@ -1,5 +1,5 @@
 export { fullJitterBackoff } from './backoff.js';
-export { SinkConfigurationError } from './errors.js';
+export { AsyncSinkError, OptionError, SinkConfigurationError } from './errors.js';
 export {
   type ResolvedSinkOptions,
   resolveSinkOptions,

@@ -1,4 +1,5 @@
 import { SinkConfigurationError } from './errors.js';
+import { optionChecks } from './option-checks.js';
 import type { RateLimitingStrategy } from './rate-limiter.js';
 
 /** Options of an {@link AsyncSink}. Every one is optional; the defaults are in {@link SINK_DEFAULTS}. */
@@ -45,6 +46,8 @@ export type ResolvedSinkOptions = Required<Omit<SinkOptions, 'rateLimiter'>> & {
   readonly rateLimiter?: RateLimitingStrategy;
 };
 
+const check = optionChecks((option, message) => new SinkConfigurationError(option, message));
+
 /** Fills in defaults and checks every option once, at creation. */
 export function resolveSinkOptions(options: SinkOptions = {}): ResolvedSinkOptions {
   const numbers = {} as Record<keyof typeof SINK_OPTION_RANGES, number>;
@@ -52,21 +55,7 @@ export function resolveSinkOptions(options: SinkOptions = {}): ResolvedSinkOptio
     keyof typeof SINK_OPTION_RANGES,
     (typeof SINK_OPTION_RANGES)[keyof typeof SINK_OPTION_RANGES],
   ][]) {
-    const value = options[name] ?? SINK_DEFAULTS[name];
-    const kind = range.integer ? 'an integer' : 'a number';
-    if (
-      typeof value !== 'number' ||
-      !Number.isFinite(value) ||
-      (range.integer && !Number.isInteger(value)) ||
-      value < range.min ||
-      value > range.max
-    ) {
-      throw new SinkConfigurationError(
-        name,
-        `${name} must be ${kind} from ${range.min} to ${range.max}; got ${String(value)}`,
-      );
-    }
-    numbers[name] = value;
+    numbers[name] = check.number(name, options[name] ?? SINK_DEFAULTS[name], range);
   }
   if (numbers.maxBackoffMs < numbers.initialBackoffMs) {
     throw new SinkConfigurationError(
@@ -74,10 +63,7 @@ export function resolveSinkOptions(options: SinkOptions = {}): ResolvedSinkOptio
       `maxBackoffMs (${numbers.maxBackoffMs}) must be at least initialBackoffMs (${numbers.initialBackoffMs})`,
     );
   }
-  const ordered = options.ordered ?? SINK_DEFAULTS.ordered;
-  if (typeof ordered !== 'boolean') {
-    throw new SinkConfigurationError('ordered', `ordered must be true or false; got ${String(ordered)}`);
-  }
+  const ordered = check.boolean('ordered', options.ordered ?? SINK_DEFAULTS.ordered);
   const { rateLimiter } = options;
   if (rateLimiter !== undefined) {
     for (const method of [

@@ -1,12 +1,7 @@
-/** Thrown when a destination is created with a bad option; names the option and what to set. */
-export class DestinationConfigurationError extends Error {
-  override readonly name = 'DestinationConfigurationError';
+import { OptionError } from '../core/errors.js';
 
-  constructor(
-    /** The option at fault, e.g. `streamName`. */
-    readonly option: string,
-    message: string,
-  ) {
-    super(message);
-  }
+/** Thrown when a destination is created with a bad option; names the option and what to set. */
+export class DestinationConfigurationError extends OptionError {
+  override readonly name = 'DestinationConfigurationError';
+  readonly code = 'DESTINATION_CONFIGURATION';
 }

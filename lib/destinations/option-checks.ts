@@ -1,5 +1,8 @@
 /** Checks of destination options, done once at creation so that bad configuration fails at cold start. */
+import { optionChecks } from '../core/option-checks.js';
 import { DestinationConfigurationError } from './destination-configuration-error.js';
+
+const check = optionChecks((option, message) => new DestinationConfigurationError(option, message));
 
 /** Returns `value ?? fallback` after checking it is an integer in [min, max]. */
 export function integerOption(
@@ -9,14 +12,7 @@ export function integerOption(
   min: number,
   max: number,
 ): number {
-  const resolved = value ?? fallback;
-  if (typeof resolved !== 'number' || !Number.isInteger(resolved) || resolved < min || resolved > max) {
-    throw new DestinationConfigurationError(
-      option,
-      `${option} must be an integer from ${min} to ${max}; got ${String(value)}`,
-    );
-  }
-  return resolved;
+  return check.number(option, value ?? fallback, { min, max, integer: true }, value);
 }
 
 /** Returns `value` after checking it is a string matching `pattern`; `what` says what a valid value looks like. */
@@ -26,20 +22,10 @@ export function stringOption(
   pattern: RegExp,
   what: string,
 ): string {
-  if (typeof value !== 'string' || !pattern.test(value)) {
-    throw new DestinationConfigurationError(
-      option,
-      `${option} must be ${what}; got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
+  return check.matching(option, value, pattern, what);
 }
 
 /** Returns `value ?? fallback` after checking it is a boolean. */
 export function booleanOption(option: string, value: boolean | undefined, fallback: boolean): boolean {
-  const resolved = value ?? fallback;
-  if (typeof resolved !== 'boolean') {
-    throw new DestinationConfigurationError(option, `${option} must be true or false; got ${String(value)}`);
-  }
-  return resolved;
+  return check.boolean(option, value ?? fallback);
 }

@@ -1,3 +1,4 @@
+import { AsyncSinkError } from '../core/errors.js';
 import type { BatchResponse } from '../sources/batch-response.js';
 
 /**
@@ -5,8 +6,9 @@ import type { BatchResponse } from '../sources/batch-response.js';
  * `throwOnFullBatchFailure` is on: a failed invocation makes the event source back off,
  * where a partial batch response would not.
  */
-export class FullBatchFailureError extends Error {
+export class FullBatchFailureError extends AsyncSinkError {
   override readonly name = 'FullBatchFailureError';
+  readonly code = 'FULL_BATCH_FAILURE';
 
   constructor(
     /** What the handler would have answered: every record of the batch. */

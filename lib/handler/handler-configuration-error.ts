@@ -1,12 +1,7 @@
-/** Thrown when `createSinkHandler` is given a bad option; names the option and what to set. */
-export class HandlerConfigurationError extends Error {
-  override readonly name = 'HandlerConfigurationError';
+import { OptionError } from '../core/errors.js';
 
-  constructor(
-    /** The option at fault, e.g. `deadLetterDestination`. */
-    readonly option: string,
-    message: string,
-  ) {
-    super(message);
-  }
+/** Thrown when `createSinkHandler` is given a bad option; names the option and what to set. */
+export class HandlerConfigurationError extends OptionError {
+  override readonly name = 'HandlerConfigurationError';
+  readonly code = 'HANDLER_CONFIGURATION';
 }

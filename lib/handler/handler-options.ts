@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { optionChecks } from '../core/option-checks.js';
 import type { SinkOptions } from '../core/options.js';
 import type { Destination } from '../core/types.js';
 import type { SqsEntry } from '../destinations/sqs.js';
@@ -74,23 +75,14 @@ export interface ResolvedHandlerOptions {
   readonly logPayloads: boolean;
 }
 
+const check = optionChecks((option, message) => new HandlerConfigurationError(option, message));
+
 function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
-  const resolved = value ?? fallback;
-  if (typeof resolved !== 'boolean') {
-    throw new HandlerConfigurationError(name, `${name} must be true or false; got ${String(value)}`);
-  }
-  return resolved;
+  return check.boolean(name, value ?? fallback);
 }
 
 function millisecondsOption(name: string, value: unknown, fallback: number, max: number): number {
-  const resolved = value ?? fallback;
-  if (typeof resolved !== 'number' || !Number.isInteger(resolved) || resolved < 0 || resolved > max) {
-    throw new HandlerConfigurationError(
-      name,
-      `${name} must be an integer from 0 to ${max} (ms); got ${String(value)}`,
-    );
-  }
-  return resolved;
+  return check.number(name, value ?? fallback, { min: 0, max, integer: true, unit: 'ms' }, value);
 }
 
 function isDestination(value: unknown): value is Destination<unknown> {
@@ -127,21 +119,12 @@ export function resolveHandlerOptions<Rec extends SourceRecord, Entry>(
       'convert must be a function from a source record to entries',
     );
   }
-  const sources = Object.values(SourceKind) as string[];
-  if (options.source !== undefined && !sources.includes(options.source)) {
-    throw new HandlerConfigurationError(
-      'source',
-      `source must be one of ${sources.join(', ')}; got ${String(options.source)}`,
-    );
-  }
-  const policies = Object.values(PoisonPolicy) as string[];
-  const poisonPolicy = options.poisonPolicy ?? HANDLER_DEFAULTS.poisonPolicy;
-  if (!policies.includes(poisonPolicy)) {
-    throw new HandlerConfigurationError(
-      'poisonPolicy',
-      `poisonPolicy must be one of ${policies.join(', ')}; got ${String(options.poisonPolicy)}`,
-    );
-  }
+  if (options.source !== undefined) check.oneOf('source', options.source, Object.values(SourceKind));
+  const poisonPolicy = check.oneOf(
+    'poisonPolicy',
+    options.poisonPolicy ?? HANDLER_DEFAULTS.poisonPolicy,
+    Object.values(PoisonPolicy),
+  );
   if (poisonPolicy === PoisonPolicy.DeadLetter && !isDestination(options.deadLetterDestination)) {
     throw new HandlerConfigurationError(
       'deadLetterDestination',
@@ -162,7 +145,7 @@ export function resolveHandlerOptions<Rec extends SourceRecord, Entry>(
       options.throwOnFullBatchFailure,
       HANDLER_DEFAULTS.throwOnFullBatchFailure,
     ),
-    poisonPolicy: poisonPolicy as PoisonPolicy,
+    poisonPolicy,
     safetyMarginMs: millisecondsOption(
       'safetyMarginMs',
       options.safetyMarginMs,

@@ -5,6 +5,7 @@
  * with `new Function` (blocked under some Lambda code-signing and CSP setups) for a
  * codec of about a hundred lines.
  */
+import { AsyncSinkError } from '../core/errors.js';
 
 /** Protobuf wire types (the low three bits of a field's tag). */
 export const WireType = { Varint: 0, Fixed64: 1, LengthDelimited: 2, Fixed32: 5 } as const;
@@ -62,8 +63,9 @@ export class ProtobufWriter {
 }
 
 /** Thrown by {@link ProtobufReader} on bytes that are not a well-formed protobuf message. */
-export class ProtobufWireError extends Error {
+export class ProtobufWireError extends AsyncSinkError {
   override readonly name = 'ProtobufWireError';
+  readonly code = 'PROTOBUF_WIRE';
 }
 
 /** Reads protobuf fields from a byte range, checking every length against the bytes left. */

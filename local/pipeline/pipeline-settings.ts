@@ -1,5 +1,6 @@
 /** What a local pipeline run is made of: its name, its options, and their defaults, as data. */
 import type { FunctionName } from '../../functions/contract.js';
+import { optionChecks } from '../../lib/core/option-checks.js';
 import type { FaultConfig } from '../services/fault-proxy.js';
 
 /** The ready-made pipelines that run locally, named after their function in functions/. */
@@ -115,20 +116,16 @@ export interface PipelineSettings {
   readonly functionLogLevel: string;
 }
 
+const check = optionChecks((_option, message) => new RangeError(message));
+
 function integer(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer from ${min} to ${max}; got ${value}`);
-  }
-  return value;
+  return check.number(name, value, { min, max, integer: true });
 }
 
 /** The options with defaults filled in and ranges checked. */
 export function pipelineSettings(options: PipelineOptions = {}): PipelineSettings {
   const d = PIPELINE_DEFAULTS;
-  const pipeline = options.pipeline ?? d.pipeline;
-  if (!PIPELINE_NAMES.includes(pipeline)) {
-    throw new RangeError(`pipeline must be one of ${PIPELINE_NAMES.join(', ')}; got ${String(pipeline)}`);
-  }
+  const pipeline = check.oneOf('pipeline', options.pipeline ?? d.pipeline, PIPELINE_NAMES);
   const fromSqs = pipeline.startsWith('sqs-');
   const batchSize = integer(
     'batchSize',

@@ -1,14 +1,13 @@
+import { optionChecks } from '../../lib/core/option-checks.js';
+
 /** Lambda stops gathering a batch once the event reaches its 6 MB invocation payload limit. */
 export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
 
 /** A checker for a poller's integer settings; its errors name the poller, the setting and the range. */
 export function integerSetting(poller: string) {
-  return (name: string, value: number, min: number, max: number): number => {
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new RangeError(`${poller}: ${name} must be an integer from ${min} to ${max}; got ${value}`);
-    }
-    return value;
-  };
+  const check = optionChecks((_name, message) => new RangeError(`${poller}: ${message}`));
+  return (name: string, value: number, min: number, max: number): number =>
+    check.number(name, value, { min, max, integer: true });
 }
 
 /** True when a call ended because the poller was stopped (its AbortSignal fired). */

@@ -19,7 +19,7 @@ describe('createSinkHandler options', () => {
       'an unknown poison policy',
       { poisonPolicy: 'ignore' },
       'poisonPolicy',
-      /retry, dead-letter, drop; got ignore/,
+      /retry, dead-letter, drop; got "ignore"/,
     ],
     [
       'dead-letter without a destination',
