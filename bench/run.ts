@@ -9,6 +9,7 @@ import { throughputChart } from './chart.js';
 import { measureColdStart } from './cold-start.js';
 import { measureCoreOverhead } from './core-overhead.js';
 import { measureLatency } from './latency.js';
+import { measureOrderedCore, orderedCoreRow } from './ordered-core.js';
 import * as parameters from './parameters.js';
 import { type BenchResults, markdownTable, tableRows } from './report.js';
 import { measureRequestCount } from './request-count.js';
@@ -47,6 +48,8 @@ progress(
 
 progress('1. core overhead');
 const coreOverhead = await measureCoreOverhead(progress);
+progress('P8. ordered core');
+const p8 = await measureOrderedCore(progress);
 progress('2. requests');
 const requestCount = await measureRequestCount(progress);
 const service = await startServiceProcess();
@@ -64,7 +67,7 @@ progress('5. cold start');
 const coldStart = await measureColdStart(progress);
 
 const results: BenchResults = { coreOverhead, requestCount, latency, throttling, coldStart };
-const rows = tableRows(results);
+const rows = [...tableRows(results), orderedCoreRow(p8)];
 const table = markdownTable(rows);
 const loadAfter = os.loadavg();
 const totalSeconds = (performance.now() - started) / 1_000;
@@ -130,6 +133,7 @@ await writeFile(
       totalSeconds: Math.round(totalSeconds),
       parameters,
       results,
+      p8,
       table: rows,
     },
     null,

@@ -1,3 +1,5 @@
+import { KeyIndex } from './key-index.js';
+
 /** An entry waiting to be sent, with what the core knows of it. Internal to the core. */
 export interface QueuedEntry<Entry> {
   readonly entry: Entry;
@@ -151,93 +153,205 @@ export class UnorderedEntryQueue<Entry> implements EntryQueue<Entry> {
   }
 }
 
-interface KeyLane<Entry> {
-  items: QueuedEntry<Entry>[];
-  head: number;
-}
+const NONE = -1;
+/** Lane state bits, by key id. */
+const IN_FLIGHT = 1;
+const LISTED = 2;
+const GONE = 4;
 
 /**
  * Ordered: one lane per ordering key. A request holds at most one entry per key and a
  * key has at most one entry in flight, because a batch call does not keep order among
  * its own entries when one of them fails (Kinesis says so of PutRecords).
+ *
+ * With a key per record, per-key bookkeeping is per-record bookkeeping, so it is kept as
+ * cheap as the unordered queue's:
+ * - Keys get dense ids from a {@link KeyIndex}; a lane is a slot in arrays by id, and a
+ *   lane's entries are a list linked through an array by `seq`. No object per key or entry.
+ * - Lanes that may send are listed, so that no call walks every key (that walk made the run
+ *   quadratic): `fresh` in the order they became sendable, read from a moving head; `front`,
+ *   the few whose first entry was put back (a retry, or a request the rate limiter refused),
+ *   the earliest entry first, ahead of the fresh ones. A lane in flight is in neither list
+ *   until its request ends; a listed lane that cannot send when met is skipped then.
+ *
+ * Entries are pushed in `seq` order from 0, so the arrays by `seq` grow by one per push.
  */
 export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
-  private readonly lanes = new Map<string, KeyLane<Entry>>();
-  private readonly inFlight = new Set<string>();
+  private readonly keyIndex: KeyIndex;
+  private lanes = 0;
+  /** By key id: `seq` of the lane's next entry to send and of its last (NONE if empty), and its state bits. */
+  private first: Int32Array;
+  private last: Int32Array;
+  private state: Uint8Array;
+  /** By `seq`: the entry, its key id, and the `seq` of the next entry of its key (or NONE). */
+  private readonly entries: QueuedEntry<Entry>[] = [];
+  private laneOf: Int32Array;
+  private next: Int32Array;
+  /** Key ids. */
+  private fresh: number[] = [];
+  private freshHead = 0;
+  private front: number[] = [];
   private count = 0;
 
-  /** `settled[record]` is 1 once the record is done or failed: its entries are not sent any more. */
-  constructor(private readonly settled: Uint8Array) {}
+  /**
+   * `settled[record]` is 1 once the record is done or failed: its entries are not sent any more.
+   * `expectedEntries` sizes the arrays (they grow past it).
+   */
+  constructor(
+    private readonly settled: Uint8Array,
+    expectedEntries = settled.length,
+  ) {
+    const capacity = Math.max(16, expectedEntries);
+    this.keyIndex = new KeyIndex(capacity);
+    this.first = new Int32Array(capacity);
+    this.last = new Int32Array(capacity);
+    this.state = new Uint8Array(capacity);
+    this.laneOf = new Int32Array(capacity);
+    this.next = new Int32Array(capacity);
+  }
 
   get length(): number {
     return this.count;
   }
 
+  /** Entries must come in `seq` order from 0: the arrays by `seq` grow by one. */
   push(entry: QueuedEntry<Entry>): void {
-    const lane = this.lanes.get(entry.key);
-    if (lane) lane.items.push(entry);
-    else this.lanes.set(entry.key, { items: [entry], head: 0 });
+    const { seq } = entry;
+    if (seq >= this.next.length) this.grow();
+    const lane = this.keyIndex.intern(entry.key);
+    if (lane === this.lanes) {
+      // A new key: a new lane, sendable at once.
+      this.lanes++;
+      this.first[lane] = seq;
+      this.last[lane] = seq;
+      this.state[lane] = LISTED;
+      this.fresh.push(lane);
+    } else {
+      if (this.last[lane] === NONE) this.first[lane] = seq;
+      else this.next[this.last[lane]] = seq;
+      this.last[lane] = seq;
+    }
+    this.entries.push(entry);
+    this.laneOf[seq] = lane;
+    this.next[seq] = NONE;
     this.count++;
   }
 
   take(bounds: BatchBounds, onDropped: (dropped: QueuedEntry<Entry>, later: QueuedEntry<Entry>[]) => void) {
     const batch: QueuedEntry<Entry>[] = [];
     let bytes = 0;
-    for (const [key, lane] of this.lanes) {
-      if (batch.length >= bounds.maxEntries) break;
-      if (this.inFlight.has(key)) continue;
-      const queued = lane.items[lane.head];
-      if (this.settled[queued.record] === 1) {
-        // The record failed elsewhere: its later entries of this key must not overtake it.
-        const later = lane.items.slice(lane.head + 1);
-        this.lanes.delete(key);
-        this.count -= later.length + 1;
-        onDropped(queued, later);
+    let full = false;
+    if (this.front.length > 0) {
+      const kept: number[] = [];
+      for (const lane of this.front) {
+        if (full) {
+          kept.push(lane);
+          continue;
+        }
+        if (!this.sendable(lane)) {
+          this.state[lane] &= ~LISTED;
+          continue;
+        }
+        const queued = this.entries[this.first[lane]];
+        if (this.settled[queued.record] === 1) {
+          this.state[lane] &= ~LISTED;
+          this.dropLane(lane, onDropped);
+        } else if (queued.readyAt > bounds.now) {
+          kept.push(lane);
+        } else if (batch.length < bounds.maxEntries && bytes + queued.size <= bounds.maxBytes) {
+          this.state[lane] &= ~LISTED;
+          batch.push(this.takeFirst(lane));
+          bytes += queued.size;
+        } else {
+          full = true;
+          kept.push(lane);
+        }
+      }
+      this.front = kept;
+    }
+    let waiting: number[] | undefined;
+    while (!full && batch.length < bounds.maxEntries && this.freshHead < this.fresh.length) {
+      const lane = this.fresh[this.freshHead];
+      if (!this.sendable(lane)) {
+        this.state[lane] &= ~LISTED;
+        this.freshHead++;
         continue;
       }
-      if (queued.readyAt > bounds.now || bytes + queued.size > bounds.maxBytes) continue;
-      batch.push(queued);
-      bytes += queued.size;
-      this.inFlight.add(key);
-      this.count--;
-      if (++lane.head === lane.items.length) this.lanes.delete(key);
+      const queued = this.entries[this.first[lane]];
+      if (this.settled[queued.record] === 1) {
+        // The record failed elsewhere: its later entries of this key must not overtake it.
+        this.state[lane] &= ~LISTED;
+        this.freshHead++;
+        this.dropLane(lane, onDropped);
+      } else if (queued.readyAt > bounds.now) {
+        // Put back by a retry while listed here: it waits in front, with the others that wait.
+        this.freshHead++;
+        waiting ??= [];
+        waiting.push(lane);
+      } else if (bytes + queued.size <= bounds.maxBytes) {
+        this.state[lane] &= ~LISTED;
+        this.freshHead++;
+        batch.push(this.takeFirst(lane));
+        bytes += queued.size;
+      } else {
+        break;
+      }
     }
+    this.compactFresh();
+    if (waiting !== undefined) this.addToFront(waiting);
     return batch;
   }
 
   requeue(entries: readonly QueuedEntry<Entry>[]): void {
+    let back: number[] | undefined;
     for (const queued of entries) {
-      this.inFlight.delete(queued.key);
-      const lane = this.lanes.get(queued.key);
-      if (!lane) {
-        this.lanes.set(queued.key, { items: [queued], head: 0 });
-      } else if (lane.head > 0) {
-        lane.items[--lane.head] = queued;
-      } else {
-        lane.items.unshift(queued);
-      }
+      const lane = this.laneOf[queued.seq];
+      // Its key failed meanwhile (cannot happen: a key fails through its one entry in flight).
+      // Not queued, so the run reports the record rather than wait for it.
+      if ((this.state[lane] & GONE) !== 0) continue;
+      this.next[queued.seq] = this.first[lane];
+      if (this.first[lane] === NONE) this.last[lane] = queued.seq;
+      this.first[lane] = queued.seq;
+      this.state[lane] &= ~IN_FLIGHT;
       this.count++;
+      if ((this.state[lane] & LISTED) === 0) {
+        this.state[lane] |= LISTED;
+        back ??= [];
+        back.push(lane);
+      }
     }
+    if (back !== undefined) this.addToFront(back);
   }
 
   release(entries: readonly QueuedEntry<Entry>[]): void {
-    for (const queued of entries) this.inFlight.delete(queued.key);
+    for (const queued of entries) {
+      const lane = this.laneOf[queued.seq];
+      this.state[lane] &= ~IN_FLIGHT;
+      if (this.state[lane] === 0 && this.first[lane] !== NONE) {
+        this.state[lane] = LISTED;
+        this.fresh.push(lane);
+      }
+    }
   }
 
   drainKey(key: string): QueuedEntry<Entry>[] {
-    const lane = this.lanes.get(key);
-    if (!lane) return [];
-    this.lanes.delete(key);
-    const rest = lane.items.slice(lane.head);
-    this.count -= rest.length;
-    return rest;
+    const lane = this.keyIndex.find(key);
+    if (lane === NONE || (this.state[lane] & GONE) !== 0) return [];
+    return this.removeLane(lane, this.first[lane]);
   }
 
   earliestReadyAt(): number | undefined {
+    while (this.freshHead < this.fresh.length) {
+      const lane = this.fresh[this.freshHead];
+      if (this.sendable(lane)) return 0;
+      this.state[lane] &= ~LISTED;
+      this.freshHead++;
+    }
+    this.compactFresh();
     let earliest: number | undefined;
-    for (const [key, lane] of this.lanes) {
-      if (this.inFlight.has(key)) continue;
-      const readyAt = lane.items[lane.head].readyAt;
+    for (const lane of this.front) {
+      if (!this.sendable(lane)) continue;
+      const { readyAt } = this.entries[this.first[lane]];
       if (earliest === undefined || readyAt < earliest) earliest = readyAt;
     }
     return earliest;
@@ -245,9 +359,98 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
 
   drain(): QueuedEntry<Entry>[] {
     const rest: QueuedEntry<Entry>[] = [];
-    for (const lane of this.lanes.values()) rest.push(...lane.items.slice(lane.head));
-    this.lanes.clear();
-    this.count = 0;
+    for (let lane = 0; lane < this.lanes; lane++) {
+      if ((this.state[lane] & GONE) === 0) {
+        for (const queued of this.removeLane(lane, this.first[lane])) rest.push(queued);
+      }
+    }
+    this.fresh = [];
+    this.freshHead = 0;
+    this.front = [];
     return rest;
+  }
+
+  /** Doubles the arrays: more entries came than expected. Lanes never outnumber entries. */
+  private grow(): void {
+    const double = <T extends Int32Array | Uint8Array>(array: T): T => {
+      const grown = new (array.constructor as new (length: number) => T)(array.length * 2);
+      grown.set(array);
+      return grown;
+    };
+    this.first = double(this.first);
+    this.last = double(this.last);
+    this.state = double(this.state);
+    this.laneOf = double(this.laneOf);
+    this.next = double(this.next);
+  }
+
+  /** Whether the lane can send now, readiness of its first entry aside. */
+  private sendable(lane: number): boolean {
+    return this.first[lane] !== NONE && (this.state[lane] & (IN_FLIGHT | GONE)) === 0;
+  }
+
+  private takeFirst(lane: number): QueuedEntry<Entry> {
+    const seq = this.first[lane];
+    this.first[lane] = this.next[seq];
+    if (this.first[lane] === NONE) this.last[lane] = NONE;
+    this.state[lane] |= IN_FLIGHT;
+    this.count--;
+    return this.entries[seq];
+  }
+
+  /** The lane's first entry's record failed: the entry and the later ones of its key are not sent. */
+  private dropLane(
+    lane: number,
+    onDropped: (dropped: QueuedEntry<Entry>, later: QueuedEntry<Entry>[]) => void,
+  ): void {
+    const seq = this.first[lane];
+    const later = this.removeLane(lane, this.next[seq]);
+    this.count--;
+    onDropped(this.entries[seq], later);
+  }
+
+  /** Ends the lane for good (its key failed) and returns its entries from `from` on. */
+  private removeLane(lane: number, from: number): QueuedEntry<Entry>[] {
+    const rest: QueuedEntry<Entry>[] = [];
+    for (let seq = from; seq !== NONE; seq = this.next[seq]) rest.push(this.entries[seq]);
+    this.count -= rest.length;
+    this.state[lane] |= GONE;
+    this.first[lane] = NONE;
+    this.last[lane] = NONE;
+    return rest;
+  }
+
+  /** Merges lanes into `front`, which stays sorted by the `seq` of their first entries. */
+  private addToFront(lanes: number[]): void {
+    const first = this.first;
+    lanes.sort((a, b) => first[a] - first[b]);
+    if (this.front.length === 0) {
+      this.front = lanes;
+      return;
+    }
+    const merged: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < this.front.length || j < lanes.length) {
+      if (j >= lanes.length || (i < this.front.length && first[this.front[i]] < first[lanes[j]])) {
+        merged.push(this.front[i++]);
+      } else {
+        merged.push(lanes[j++]);
+      }
+    }
+    this.front = merged;
+  }
+
+  /** Lets go of the read part of `fresh`, so that it does not grow with every release. */
+  private compactFresh(): void {
+    if (this.freshHead === this.fresh.length) {
+      if (this.freshHead > 0) {
+        this.fresh = [];
+        this.freshHead = 0;
+      }
+    } else if (this.freshHead >= 65_536 && this.freshHead * 2 >= this.fresh.length) {
+      this.fresh = this.fresh.slice(this.freshHead);
+      this.freshHead = 0;
+    }
   }
 }

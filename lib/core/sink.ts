@@ -82,9 +82,11 @@ class SinkRun<Entry> {
     this.outcomes = new Array(records.length);
     this.remaining = new Int32Array(records.length);
     this.settled = new Uint8Array(records.length);
+    let entries = 0;
+    for (const record of records) entries += record.entries.length;
     this.queue = new BisectingQueue(
       options.ordered
-        ? new OrderedEntryQueue<Entry>(this.settled)
+        ? new OrderedEntryQueue<Entry>(this.settled, entries)
         : new UnorderedEntryQueue<Entry>(this.settled),
       this.settled,
     );
@@ -146,7 +148,11 @@ class SinkRun<Entry> {
       if (ordered) {
         const unreadable = this.readKeys(entries, keys);
         invalid ??= unreadable;
-        for (let position = 0; position < entries.length && predecessor === undefined; position++) {
+        for (
+          let position = 0;
+          blocked.size > 0 && position < entries.length && predecessor === undefined;
+          position++
+        ) {
           const key = keys[position];
           if (key !== undefined) predecessor = blocked.get(key);
         }
@@ -184,7 +190,6 @@ class SinkRun<Entry> {
 
   /** Ordered mode: reads every entry's ordering key into `keys`; says why not, if one cannot be read. */
   private readKeys(entries: readonly Entry[], keys: (string | undefined)[]): string | undefined {
-    keys.length = entries.length;
     let invalid: string | undefined;
     for (let position = 0; position < entries.length; position++) {
       try {
