@@ -1,12 +1,11 @@
 import { fullJitterBackoff } from './backoff.js';
 import { BisectingQueue } from './bisecting-queue.js';
 import { OrderedEntryQueue, type QueuedEntry, UnorderedEntryQueue } from './entry-queue.js';
+import { InFlightRequest, type Settlement } from './in-flight-request.js';
 import { type ResolvedSinkOptions, resolveSinkOptions, type SinkOptions } from './options.js';
 import { AimdRateLimiter, type RateLimitingStrategy } from './rate-limiter.js';
 import {
   type Destination,
-  type EntryResult,
-  type ErrorClassification,
   emptySinkStats,
   FailureCode,
   type RecordFailure,
@@ -22,12 +21,6 @@ export interface RunOptions {
   readonly deadline?: AbortSignal | number;
 }
 
-/** How one request ended. Exactly one settlement per request. */
-type Settlement =
-  | { readonly kind: 'results'; readonly results: readonly EntryResult[] }
-  | { readonly kind: 'error'; readonly classification: ErrorClassification };
-
-const REQUEST_TIMEOUT_CODE = 'RequestTimeout';
 const LIMITED_POLL_MS = 10;
 
 /**
@@ -69,6 +62,8 @@ class SinkRun<Entry> {
   private unsettled = 0;
   private stopped = false;
   private wake: (() => void) | undefined;
+  /** Per record, the last error of an attempt that will be retried; made at the first retry. */
+  private lastErrors: (string | undefined)[] | undefined;
   /** The rate limiter refused the last request: wait for one to end rather than poll. */
   private limited = false;
 
@@ -108,7 +103,10 @@ class SinkRun<Entry> {
         if (this.unsettled === 0 || this.stopped) break;
         if (this.inFlight.size === 0 && this.queue.length === 0) {
           // Unreachable by design; if it ever happens, report rather than count anything done.
-          this.stop({ code: 'InternalError', reason: 'the sink lost track of an entry; reported for retry' });
+          this.stop({
+            code: 'InternalError',
+            reason: 'the sink lost track of an entry; reported for retry',
+          });
           break;
         }
         await this.nextEvent();
@@ -283,7 +281,8 @@ class SinkRun<Entry> {
       }
       if (classification.kind === 'retryable' && classification.throttled)
         throttledEntries = request.batch.length;
-      for (const queued of request.batch) this.retryOrFail(queued, classification.code, retry);
+      const error = `${classification.code}: ${classification.message}`;
+      for (const queued of request.batch) this.retryOrFail(queued, error, retry);
     } else {
       const { results } = settlement;
       for (let i = 0; i < request.batch.length; i++) {
@@ -295,7 +294,7 @@ class SinkRun<Entry> {
             this.succeed(queued.record);
         } else if (result.status === 'retryable') {
           if (result.throttled === true) throttledEntries++;
-          this.retryOrFail(queued, result.code, retry);
+          this.retryOrFail(queued, result.message ? `${result.code}: ${result.message}` : result.code, retry);
         } else {
           this.failEntry(queued, {
             code: result.code,
@@ -350,7 +349,8 @@ class SinkRun<Entry> {
     this.signal();
   }
 
-  private retryOrFail(queued: QueuedEntry<Entry>, code: string, retry: QueuedEntry<Entry>[]): void {
+  /** `error`: what the attempt failed with, code first (e.g. `ECONNREFUSED: connect ECONNREFUSED …`). */
+  private retryOrFail(queued: QueuedEntry<Entry>, error: string, retry: QueuedEntry<Entry>[]): void {
     if (this.settled[queued.record] === 1) {
       // Its record failed through another entry, so this one is not retried; in ordered mode
       // it still did not arrive, and the later entries of its key must not overtake it.
@@ -360,10 +360,12 @@ class SinkRun<Entry> {
     if (queued.attempts >= this.options.maxAttempts) {
       this.failEntry(queued, {
         code: FailureCode.RetriesExhausted,
-        reason: `gave up after ${queued.attempts} attempts; last error ${code}`,
+        reason: `gave up after ${queued.attempts} attempts; last error ${error}`,
       });
       return;
     }
+    this.lastErrors ??= [];
+    this.lastErrors[queued.record] = error;
     retry.push(queued);
   }
 
@@ -417,7 +419,19 @@ class SinkRun<Entry> {
     for (const request of this.inFlight) request.abandon();
     this.inFlight.clear();
     this.queue.drain();
-    for (let index = 0; index < this.records.length; index++) this.fail(index, failure);
+    for (let index = 0; index < this.records.length; index++) {
+      const lastError = this.lastErrors?.[index];
+      // A record that was tried and failed says why: "deadline" alone hides a refused connection.
+      this.fail(
+        index,
+        lastError === undefined
+          ? failure
+          : {
+              ...failure,
+              reason: `${failure.reason}; last send error: ${lastError}`,
+            },
+      );
+    }
     this.signal();
   }
 
@@ -431,10 +445,7 @@ class SinkRun<Entry> {
       });
     };
     if (deadline === undefined) return () => {};
-    if (typeof deadline === 'number') {
-      const timer = setTimeout(reached, Math.max(0, deadline - Date.now()));
-      return () => clearTimeout(timer);
-    }
+    if (typeof deadline === 'number') return callAt(deadline, reached);
     if (deadline.aborted) {
       reached();
       return () => {};
@@ -469,86 +480,18 @@ class SinkRun<Entry> {
   }
 }
 
-/**
- * One request in flight. It settles exactly once: `finish` ignores every call after
- * the first, so a late response after a timeout or an abandon cannot count twice.
- */
-class InFlightRequest<Entry> {
-  private finished = false;
-  private readonly controller = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
+/** The largest delay `setTimeout` takes (2^31 − 1 ms, about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
-  constructor(
-    readonly batch: QueuedEntry<Entry>[],
-    private readonly timeoutMs: number,
-    private readonly onSettled: (settlement: Settlement) => void,
-  ) {}
-
-  begin(destination: Destination<Entry>): void {
-    this.timer = setTimeout(() => {
-      this.controller.abort(new Error(`request timed out after ${this.timeoutMs} ms`));
-      this.finish({
-        kind: 'error',
-        classification: {
-          kind: 'retryable',
-          code: REQUEST_TIMEOUT_CODE,
-          message: `no response within ${this.timeoutMs} ms`,
-          throttled: false,
-        },
-      });
-    }, this.timeoutMs);
-    let sending: Promise<readonly EntryResult[]>;
-    try {
-      sending = destination.send(
-        this.batch.map((queued) => queued.entry),
-        this.controller.signal,
-      );
-    } catch (error) {
-      sending = Promise.reject(error);
-    }
-    sending.then(
-      (results) => {
-        if (!Array.isArray(results) || results.length !== this.batch.length) {
-          this.finish({
-            kind: 'error',
-            classification: {
-              kind: 'fatal',
-              code: 'DestinationContractViolation',
-              message: `send() returned ${Array.isArray(results) ? results.length : 'no'} results for ${this.batch.length} entries`,
-            },
-          });
-        } else {
-          this.finish({ kind: 'results', results });
-        }
-      },
-      (error: unknown) => {
-        let classification: ErrorClassification;
-        try {
-          classification = destination.classifyError(error);
-        } catch {
-          classification = {
-            kind: 'retryable',
-            code: 'UnclassifiedError',
-            message: String(error),
-            throttled: false,
-          };
-        }
-        this.finish({ kind: 'error', classification });
-      },
-    );
-  }
-
-  /** The run stopped: cancel the call and ignore whatever it answers. */
-  abandon(): void {
-    this.finished = true;
-    clearTimeout(this.timer);
-    this.controller.abort(new Error('the sink stopped'));
-  }
-
-  private finish(settlement: Settlement): void {
-    if (this.finished) return;
-    this.finished = true;
-    clearTimeout(this.timer);
-    this.onSettled(settlement);
-  }
+/** Calls `callback` at `time` (ms since the epoch), however far away; returns a cancel function. */
+function callAt(time: number, callback: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    const wait = time - Date.now();
+    if (wait <= MAX_TIMER_MS) timer = setTimeout(callback, Math.max(0, wait));
+    // Too far for one timer: wait the most one can, then look again.
+    else timer = setTimeout(arm, MAX_TIMER_MS);
+  };
+  arm();
+  return () => clearTimeout(timer);
 }

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   AimdRateLimiter,
   AsyncSink,
+  type Destination,
   FailureCode,
   fullJitterBackoff,
   type RateLimitingStrategy,
   SinkConfigurationError,
 } from '../../lib/core/index.js';
-import { FakeDestination, FakeRequestError, makeRecords } from './fake-destination.js';
+import { FakeDestination, type FakeEntry, FakeRequestError, makeRecords } from './fake-destination.js';
 
 const quick = { initialBackoffMs: 1, maxBackoffMs: 2 };
 
@@ -220,6 +221,99 @@ describe('deadlines and timeouts', () => {
     const result = await new AsyncSink(destination, { ...quick, requestTimeoutMs: 30 }).run(makeRecords(5));
     expect(destination.requests).toHaveLength(2);
     expect(result.outcomes.every((o) => o.status === 'done')).toBe(true);
+  });
+});
+
+describe('deadlines and destinations that break the contract', () => {
+  it('waits for a numeric deadline more than 2^31 − 1 ms away instead of failing at once', async () => {
+    // Arrange: setTimeout fires at once for delays over 2^31 − 1 ms (about 24.8 days).
+    const destination = new FakeDestination({ latencyMs: 20 });
+    const deadline = Date.now() + 30 * 24 * 60 * 60 * 1_000;
+
+    // Act
+    const result = await new AsyncSink(destination).run(makeRecords(5), { deadline });
+
+    // Assert
+    expect(result.stats.deadlineReached).toBe(false);
+    expect(result.outcomes.every((o) => o.status === 'done')).toBe(true);
+  });
+
+  it.each([
+    ['an undefined item', [undefined, { status: 'accepted' }], /result 0 is undefined/],
+    ['an unknown status', [{ status: 'ok' }, { status: 'accepted' }], /result 0 is an object/],
+    ['a failure without a code', [{ status: 'accepted' }, { status: 'fatal' }], /result 1 .* no string code/],
+    ['no array', undefined, /resolved with undefined/],
+    ['too few results', [{ status: 'accepted' }], /1 results for 2 entries/],
+  ])('fails at once, naming the fault, when send() resolves with %s', async (_name, answer, message) => {
+    // Arrange
+    // A plain object, as a user's own destination would be (the fake would choke on these answers itself).
+    const fake = new FakeDestination();
+    const destination: Destination<FakeEntry> = {
+      name: 'custom',
+      limits: fake.limits,
+      sizeOf: (entry) => entry.size,
+      invalidReason: () => undefined,
+      send: () => Promise.resolve(answer as never),
+      classifyError: (error) => fake.classifyError(error),
+    };
+    const started = Date.now();
+
+    // Act
+    const result = await new AsyncSink(destination).run(makeRecords(2), { deadline: started + 5_000 });
+
+    // Assert: at once (not at the deadline), every record failed with the contract named.
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(result.stats.deadlineReached).toBe(false);
+    for (const outcome of result.outcomes) {
+      expect(outcome).toMatchObject({ status: 'failed', code: FailureCode.SendingStopped });
+      expect(outcome.status === 'failed' && outcome.reason).toMatch(/DestinationContractViolation/);
+      expect(outcome.status === 'failed' && outcome.reason).toMatch(message);
+    }
+  });
+
+  it('treats a classifyError that throws or answers nonsense as a retryable unclassified error', async () => {
+    // Arrange
+    let calls = 0;
+    const destination = new FakeDestination({
+      behaviour: (entries) =>
+        calls++ === 0
+          ? new FakeRequestError('retryable', 'Boom')
+          : entries.map(() => ({ status: 'accepted' })),
+    });
+    destination.classifyError = () => undefined as never;
+
+    // Act
+    const result = await new AsyncSink(destination, quick).run(makeRecords(3));
+
+    // Assert
+    expect(result.outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(result.stats.requestsFailed).toBe(1);
+  });
+
+  it('keeps the last send error in the reason when the deadline ends a run of failed attempts', async () => {
+    // Arrange: every attempt is refused, as by a stopped endpoint.
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' });
+    const destination = new FakeDestination({ behaviour: () => Promise.reject(refused) });
+    destination.classifyError = () => ({
+      kind: 'retryable',
+      code: 'ECONNREFUSED',
+      message: refused.message,
+      throttled: false,
+    });
+
+    // Act
+    const result = await new AsyncSink(destination, { ...quick, maxAttempts: 100 }).run(makeRecords(3), {
+      deadline: Date.now() + 50,
+    });
+
+    // Assert
+    expect(result.stats.deadlineReached).toBe(true);
+    for (const outcome of result.outcomes) {
+      expect(outcome).toMatchObject({ status: 'failed', code: FailureCode.DeadlineReached });
+      expect(outcome.status === 'failed' && outcome.reason).toContain(
+        'last send error: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:4566',
+      );
+    }
   });
 });
 
