@@ -295,6 +295,11 @@ class SinkRun<Entry> {
         } else if (result.status === 'retryable') {
           if (result.throttled === true) throttledEntries++;
           this.retryOrFail(queued, result.message ? `${result.code}: ${result.message}` : result.code, retry);
+        } else if (result.status === 'deferred') {
+          this.failEntry(queued, {
+            code: FailureCode.Deferred,
+            reason: `${this.destination.name} deferred entry to a later invocation: ${result.code}${result.message ? `: ${result.message}` : ''}`,
+          });
         } else {
           this.failEntry(queued, {
             code: result.code,

@@ -24,7 +24,17 @@ export type EntryResult =
       /** True when the service said it was throttled: the rate limiter backs off. */
       readonly throttled?: boolean;
     }
-  | { readonly status: 'fatal'; readonly code: string; readonly message?: string };
+  | { readonly status: 'fatal'; readonly code: string; readonly message?: string }
+  | {
+      /**
+       * Not sent: the destination's own budget for it (e.g. its Kinesis shard's share) is used
+       * up for longer than the entry may wait. Its record goes back to the event source at once,
+       * as {@link FailureCode.Deferred}, for a later invocation; it is not retried in this one.
+       */
+      readonly status: 'deferred';
+      readonly code: string;
+      readonly message?: string;
+    };
 
 /** What a whole-request error means for the rest of the invocation. */
 export type ErrorClassification =
@@ -156,4 +166,6 @@ export const FailureCode = {
   SendingStopped: 'SendingStopped',
   /** An earlier entry with the same ordering key failed. */
   PredecessorFailed: 'PredecessorFailed',
+  /** The destination deferred the entry to a later invocation (its shard's budget was used up); retry from the source. */
+  Deferred: 'Deferred',
 } as const;

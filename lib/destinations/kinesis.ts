@@ -9,6 +9,8 @@ import type { Destination, EntryResult } from '../core/types.js';
 import { type DefaultClientOptions, defaultClientConfig } from './default-client.js';
 import { DestinationConfigurationError } from './destination-configuration-error.js';
 import { classifyAwsError, failedEntryResult } from './error-classifier.js';
+import { KinesisShardMap } from './kinesis-shard-map.js';
+import { ShardRateLimiter, type ShardRateLimitOptions } from './kinesis-shard-rate-limit.js';
 import { MalformedResponseError } from './malformed-response-error.js';
 import { integerOption } from './option-checks.js';
 import { utf8Length } from './utf8.js';
@@ -35,6 +37,11 @@ export interface KinesisDestinationOptions extends DefaultClientOptions {
    * raised with `UpdateMaxRecordSize`, up to 10 MiB.
    */
   readonly maxRecordBytes?: number;
+  /**
+   * Pace each shard on its own rather than the whole stream (see `kinesis-shard-rate-limit.ts`):
+   * a hot shard's throttling then does not slow the others. Off by default.
+   */
+  readonly shardRateLimit?: boolean | ShardRateLimitOptions;
 }
 
 /** A Kinesis destination, with the client it sends through. */
@@ -163,6 +170,19 @@ export function kinesisDestination(options: KinesisDestinationOptions): KinesisD
   );
   const client = options.client ?? new KinesisClient(defaultClientConfig('KINESIS', options));
   const stream = { streamName, streamArn };
+  const limiter = options.shardRateLimit
+    ? new ShardRateLimiter(
+        new KinesisShardMap(client, stream),
+        options.shardRateLimit === true ? {} : options.shardRateLimit,
+      )
+    : undefined;
+  const put = async (entries: readonly KinesisEntry[], signal: AbortSignal) => {
+    const output = await client.send(new PutRecordsCommand(putRecordsInput(stream, entries)), {
+      abortSignal: signal,
+    });
+    return putRecordsResults(output, entries.length);
+  };
+  const classifyError = (error: unknown) => classifyAwsError(error);
 
   return {
     name: `kinesis:${streamName ?? streamArn}`,
@@ -174,13 +194,11 @@ export function kinesisDestination(options: KinesisDestinationOptions): KinesisD
     },
     sizeOf: kinesisEntrySize,
     invalidReason: (entry, size) => kinesisInvalidReason(entry, maxRecordBytes, size),
-    async send(entries, signal) {
-      const output = await client.send(new PutRecordsCommand(putRecordsInput(stream, entries)), {
-        abortSignal: signal,
-      });
-      return putRecordsResults(output, entries.length);
-    },
-    classifyError: (error) => classifyAwsError(error),
+    send: (entries, signal) =>
+      limiter
+        ? limiter.send(entries, signal, { send: put, classifyError, sizeOf: kinesisEntrySize })
+        : put(entries, signal),
+    classifyError,
     orderingKeyOf: (entry) => entry.partitionKey,
   };
 }

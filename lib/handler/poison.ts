@@ -21,12 +21,14 @@ export const HandlerFailureCode = {
 } as const;
 
 // Failures a later invocation may not meet: the deadline, throttling that outlasted the
-// retries, a fatal error that stopped all sending (access, missing stream), a predecessor.
+// retries, a fatal error that stopped all sending (access, missing stream), a predecessor,
+// an entry the destination deferred to a later invocation (its shard was busy).
 const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   FailureCode.RetriesExhausted,
   FailureCode.DeadlineReached,
   FailureCode.SendingStopped,
   FailureCode.PredecessorFailed,
+  FailureCode.Deferred,
 ]);
 
 /**

@@ -7,8 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { type KinesisClient, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis';
-import type { ShardRange } from '../../lib/destinations/kinesis-hash-key.js';
+import { listOpenShards } from '../../lib/destinations/kinesis-shard-map.js';
 import { createKinesisClient } from './clients.js';
 import {
   type CapacityVerdict,
@@ -82,29 +81,6 @@ function streamNameOf(request: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-function openShardRanges(shards: readonly Shard[]): ShardRange[] {
-  return shards
-    .filter((shard) => shard.SequenceNumberRange?.EndingSequenceNumber === undefined)
-    .map((shard) => ({
-      shardId: shard.ShardId ?? '',
-      startingHashKey: BigInt(shard.HashKeyRange?.StartingHashKey ?? '0'),
-      endingHashKey: BigInt(shard.HashKeyRange?.EndingHashKey ?? '0'),
-    }));
-}
-
-async function listOpenShards(client: KinesisClient, streamName: string): Promise<ShardRange[]> {
-  const shards: Shard[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(
-      new ListShardsCommand(nextToken === undefined ? { StreamName: streamName } : { NextToken: nextToken }),
-    );
-    shards.push(...(page.Shards ?? []));
-    nextToken = page.NextToken;
-  } while (nextToken !== undefined);
-  return openShardRanges(shards);
-}
-
 function throttledEntry(shardId: string, streamName: string) {
   return {
     ErrorCode: 'ProvisionedThroughputExceededException',
@@ -162,7 +138,7 @@ export async function startKinesisCapacityServer(
   function modelOf(streamName: string): Promise<KinesisCapacityModel> {
     let model = models.get(streamName);
     if (model === undefined) {
-      model = listOpenShards(client, streamName).then((shards) => {
+      model = listOpenShards(client, { streamName }).then((shards) => {
         const created = new KinesisCapacityModel({ shards, limits, clock: options.clock });
         ready.set(streamName, created);
         return created;

@@ -1,0 +1,78 @@
+/**
+ * The fleet simulation's parameters. Absolute capacity is scaled down so that the fleet
+ * (kinesalite, the capacity model and up to 64 environments on 2 shared cores) is never CPU
+ * bound: every shard limit is the service's times `scale`, and everything that counts in
+ * seconds of a shard (the burst of one second, the backoff tuned to it) keeps its real length.
+ */
+
+/** How the environments' sinks send. */
+export const FLEET_MODES = {
+  /** The default Kinesis destination: the core's AIMD window per environment, retries within the invocation. */
+  aimd: 'aimd',
+  /** Per-shard pacing (AIMD per shard), entries of a shard booked beyond 1 s deferred to the source. */
+  shardLimit: 'shard-limit',
+  /** As shard-limit, with KPL aggregation of the records bound for each shard. */
+  aggregated: 'aggregated',
+} as const;
+export type FleetMode = (typeof FLEET_MODES)[keyof typeof FLEET_MODES];
+
+/** One run of the simulation. */
+export interface FleetParameters {
+  readonly mode: FleetMode;
+  /** Concurrent execution environments. */
+  readonly environments: number;
+  /** Worker threads the environments are spread over (each environment keeps its own client, sink and limiter). */
+  readonly workers: number;
+  readonly shards: number;
+  /** Per-shard limits: the service's (1,000 records/s, 1 MiB/s) times this. */
+  readonly scale: number;
+  /** Share of records that carry the one hot partition key. */
+  readonly hotKeyShare: number;
+  /** Each record's data is drawn uniformly from this range, in bytes. */
+  readonly recordBytes: { readonly min: number; readonly max: number };
+  /** Offered load on each cold shard, as a multiple of its capacity (above 1: the shards are the bottleneck). */
+  readonly overload: number;
+  /** Most records per invocation. */
+  readonly batchSize: number;
+  /** An invocation's deadline, in ms. */
+  readonly timeoutMs: number;
+  /** A record reported failed comes back after this long (the queue's visibility timeout, scaled), in ms. */
+  readonly redeliveryMs: number;
+  /** Not measured: the first seconds, while the environments find their rates. */
+  readonly warmupMs: number;
+  /** Measured. */
+  readonly windowMs: number;
+  /** After the window the limits are lifted so the backlog drains; this bounds the drain. */
+  readonly drainTimeoutMs: number;
+  readonly seed: number;
+}
+
+/** The full benchmark (`npm run bench -- fleet`). */
+export const FLEET_BENCH = {
+  environments: [1, 2, 4, 8, 16, 32, 64],
+  modes: [FLEET_MODES.aimd, FLEET_MODES.shardLimit],
+  base: {
+    workers: 2,
+    shards: 4,
+    scale: 0.025,
+    hotKeyShare: 0.3,
+    recordBytes: { min: 100, max: 300 },
+    overload: 1.2,
+    batchSize: 100,
+    timeoutMs: 3_000,
+    redeliveryMs: 1_000,
+    warmupMs: 2_000,
+    windowMs: 8_000,
+    drainTimeoutMs: 60_000,
+    seed: 17,
+  },
+} as const;
+
+/** The short version CI runs (test/bench/fleet.test.ts). */
+export const FLEET_SHORT: Omit<FleetParameters, 'mode'> = {
+  ...FLEET_BENCH.base,
+  environments: 4,
+  warmupMs: 500,
+  windowMs: 2_000,
+  drainTimeoutMs: 30_000,
+};

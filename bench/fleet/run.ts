@@ -1,0 +1,126 @@
+/**
+ * `npm run bench -- fleet`: the fleet simulation at every N and mode of FLEET_BENCH, its
+ * table (goals: goodput ≥ 0.9, Jain ≥ 0.9, sends per delivered entry ≤ 1.5, 0 lost), and
+ * bench/results/fleet.json and bench/results/fleet.svg.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { fleetChart } from './chart.js';
+import { FLEET_BENCH, FLEET_MODES, type FleetMode } from './parameters.js';
+import { type FleetResult, runFleet } from './simulation.js';
+
+const RESULTS_DIR = new URL('../results/', import.meta.url);
+const GOALS = { goodput: 0.9, jain: 0.9, sendsPerDelivered: 1.5, lost: 0 } as const;
+const COLORS: Record<FleetMode, string> = {
+  [FLEET_MODES.aimd]: '#e07b00',
+  [FLEET_MODES.shardLimit]: '#1f6fd1',
+  [FLEET_MODES.aggregated]: '#2a9d3f',
+};
+const LABELS: Record<FleetMode, string> = {
+  [FLEET_MODES.aimd]: 'AIMD window per environment (the default)',
+  [FLEET_MODES.shardLimit]: 'per-shard pacing, busy shard deferred to the source',
+  [FLEET_MODES.aggregated]: 'per-shard pacing + KPL aggregation',
+};
+
+process.env.AWS_ACCESS_KEY_ID = 'local';
+process.env.AWS_SECRET_ACCESS_KEY = 'local';
+delete process.env.AWS_SESSION_TOKEN;
+delete process.env.AWS_PROFILE;
+
+const began = performance.now();
+function progress(line: string): void {
+  process.stderr.write(`[${((performance.now() - began) / 1_000).toFixed(1).padStart(6)} s] ${line}\n`);
+}
+
+const f = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+
+function row(result: FleetResult): string {
+  const r = result;
+  const met =
+    r.goodput >= GOALS.goodput &&
+    r.jain >= GOALS.jain &&
+    r.sendsPerDelivered <= GOALS.sendsPerDelivered &&
+    r.lost === 0;
+  return `| ${r.parameters.mode} | ${r.parameters.environments} | ${f(r.goodput)} | ${f(r.coldShardUtilization)} | ${f(r.hotShardUtilization)} | ${f(r.jain)} | ${f(r.sendsPerDelivered)} | ${Math.round(r.latencyP50Ms)} | ${Math.round(r.latencyP99Ms)} | ${Math.round(r.coldLatencyP99Ms)} | ${r.lost} | ${r.duplicates} | ${f(r.receivesPerRecord)} | ${Math.round(r.cpuMicrosPerRecord)} | ${met ? 'met' : 'not met'} |`;
+}
+
+const loadBefore = os.loadavg();
+const results: FleetResult[] = [];
+const base = FLEET_BENCH.base;
+const modes = process.argv.includes('--aggregated')
+  ? [...FLEET_BENCH.modes, FLEET_MODES.aggregated]
+  : FLEET_BENCH.modes;
+// Modes interleaved at each N, so that a change in the machine's load hits both alike.
+for (const environments of FLEET_BENCH.environments) {
+  for (const mode of modes) {
+    progress(`${mode}, N = ${environments}`);
+    const result = await runFleet({ ...base, mode, environments }, progress);
+    progress(
+      `  goodput ${f(result.goodput)}, Jain ${f(result.jain)}, sends/entry ${f(result.sendsPerDelivered)}, lost ${result.lost}, ${f(result.seconds, 0)} s`,
+    );
+    results.push(result);
+  }
+}
+const loadAfter = os.loadavg();
+const totalSeconds = (performance.now() - began) / 1_000;
+const limits = `${1_000 * base.scale} records/s and ${Math.round(1_048_576 * base.scale)} B/s per shard (the service's × ${base.scale})`;
+const header = [
+  `Fleet simulation: ${base.shards} shards, ${limits}; records of ${base.recordBytes.min}–${base.recordBytes.max} B; hot key ${base.hotKeyShare * 100} % of records; each cold shard offered ${base.overload}× its capacity; batches of ≤ ${base.batchSize}, ${base.timeoutMs} ms deadline, failed records back after ${base.redeliveryMs} ms; ${base.warmupMs} ms warm-up, ${base.windowMs} ms measured, then limits lifted and the backlog drained; ${base.workers} worker threads.`,
+  '',
+  '| mode | N | goodput | coldest shard | hot shard | Jain | sends / delivered | p50 ms | p99 ms | p99 ms, cold shards | lost | duplicates | receives / record | busy µs / record | goals |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+];
+const table = [...header, ...results.map(row)].join('\n');
+const panels = (metric: 'goodput' | 'jain') =>
+  modes.map((mode) => ({
+    label: LABELS[mode],
+    color: COLORS[mode],
+    points: results
+      .filter((r) => r.parameters.mode === mode)
+      .map((r) => ({ environments: r.parameters.environments, value: r[metric] })),
+  }));
+const svg = fleetChart(
+  `Fleet: N environments, one stream of ${base.shards} shards, hot key ${base.hotKeyShare * 100} %`,
+  `npm run bench -- fleet, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} cores; ${limits}`,
+  FLEET_BENCH.environments,
+  [
+    {
+      title: 'goodput / capacity',
+      yLabel: 'records stored / capacity',
+      yMax: 1.2,
+      goal: GOALS.goodput,
+      series: panels('goodput'),
+    },
+    {
+      title: "Jain's fairness over delivered records",
+      yLabel: 'Jain index',
+      yMax: 1,
+      goal: GOALS.jain,
+      series: panels('jain'),
+    },
+  ],
+);
+await mkdir(RESULTS_DIR, { recursive: true });
+await writeFile(new URL('fleet.svg', RESULTS_DIR), svg);
+await writeFile(
+  new URL('fleet.json', RESULTS_DIR),
+  `${JSON.stringify(
+    {
+      generatedAt: new Date().toISOString(),
+      command: 'npm run bench -- fleet',
+      machine: { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
+      loadAverage: { before: loadBefore, after: loadAfter },
+      totalSeconds: Math.round(totalSeconds),
+      goals: GOALS,
+      parameters: FLEET_BENCH,
+      results,
+      table,
+    },
+    null,
+    2,
+  )}\n`,
+);
+process.stdout.write(`\n${table}\n\n`);
+process.stdout.write(
+  `${Math.round(totalSeconds)} s in all; load average before ${loadBefore[0].toFixed(2)}, after ${loadAfter[0].toFixed(2)} on ${os.cpus().length} cores.\nWrote bench/results/fleet.json and bench/results/fleet.svg\n`,
+);

@@ -1,0 +1,99 @@
+/**
+ * The shared source the environments are fed from, as an SQS queue feeds a Lambda fleet:
+ * produced records wait in arrival order, each receive takes up to a batch of them, a record
+ * reported failed comes back after the redelivery delay, and a record is gone only when an
+ * environment reported it done.
+ */
+import type { Random } from '../../local/index.js';
+import type { SourceRecord } from './protocol.js';
+
+/** What the source is told to produce. */
+export interface SourceShape {
+  readonly hotKeyShare: number;
+  readonly recordBytes: { readonly min: number; readonly max: number };
+}
+
+/** The hot partition key. */
+export const HOT_KEY = 'hot-key';
+
+export class SharedSource {
+  /** Produced time of each record, by id. */
+  readonly producedAt: number[] = [];
+  readonly keys: string[] = [];
+  private ready: SourceRecord[] = [];
+  private head = 0;
+  private readonly delayed: { at: number; record: SourceRecord }[] = [];
+  private readonly inFlight = new Map<number, SourceRecord>();
+  receives = 0;
+
+  constructor(
+    private readonly shape: SourceShape,
+    private readonly random: Random,
+  ) {}
+
+  /** Adds `count` new records, produced `now`. */
+  produce(count: number, now: number): void {
+    const { min, max } = this.shape.recordBytes;
+    for (let i = 0; i < count; i++) {
+      const id = this.producedAt.length;
+      const partitionKey =
+        this.random() < this.shape.hotKeyShare ? HOT_KEY : `key-${Math.floor(this.random() * 1e9)}`;
+      const record = { id, partitionKey, bytes: min + Math.floor(this.random() * (max - min + 1)) };
+      this.producedAt.push(now);
+      this.keys.push(partitionKey);
+      this.ready.push(record);
+    }
+  }
+
+  /** Up to `max` visible records, now in flight. */
+  receive(max: number, now: number): SourceRecord[] {
+    this.release(now);
+    const end = Math.min(this.ready.length, this.head + max);
+    const batch = this.ready.slice(this.head, end);
+    this.head = end;
+    if (this.head > 4_096 && this.head * 2 > this.ready.length) {
+      this.ready = this.ready.slice(this.head);
+      this.head = 0;
+    }
+    for (const record of batch) this.inFlight.set(record.id, record);
+    if (batch.length > 0) this.receives += batch.length;
+    return batch;
+  }
+
+  /** An invocation ended: done records leave, failed ones come back after `redeliveryMs`. */
+  settle(done: readonly number[], failed: readonly number[], now: number, redeliveryMs: number): void {
+    for (const id of done) this.inFlight.delete(id);
+    for (const id of failed) {
+      const record = this.inFlight.get(id);
+      if (record === undefined) continue;
+      this.inFlight.delete(id);
+      this.delayed.push({ at: now + redeliveryMs, record });
+    }
+  }
+
+  /** Records visible now. */
+  visible(now: number): number {
+    this.release(now);
+    return this.ready.length - this.head;
+  }
+
+  /** Records not yet done: visible, in flight or waiting to come back. */
+  get pending(): number {
+    return this.ready.length - this.head + this.inFlight.size + this.delayed.length;
+  }
+
+  /** When the next delayed record comes back, if any waits. */
+  nextRedelivery(): number | undefined {
+    return this.delayed.length === 0 ? undefined : Math.min(...this.delayed.map((d) => d.at));
+  }
+
+  private release(now: number): void {
+    if (this.delayed.length === 0) return;
+    let kept = 0;
+    for (const item of this.delayed) {
+      if (item.at <= now) this.ready.push(item.record);
+      else this.delayed[kept++] = item;
+    }
+    this.delayed.length = kept;
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * One run of the fleet simulation: kinesalite behind the Kinesis capacity model, a shared
+ * source producing above the stream's capacity, and N execution environments on worker
+ * threads sending through their own sinks, for a fixed window. Then the limits are lifted,
+ * the backlog drains, and every produced record must be readable from the stream.
+ */
+import { Worker } from 'node:worker_threads';
+import { evenShardRanges } from '../../lib/destinations/kinesis-hash-key.js';
+import {
+  createKinesisClient,
+  createKinesisStream,
+  KinesisCapacityModel,
+  type KinesisCapacityServer,
+  type LocalServer,
+  listShardIds,
+  readShard,
+  type ShardCounters,
+  seededRandom,
+  startKinesisCapacityServer,
+  startKinesisServer,
+} from '../../local/index.js';
+import type { FleetParameters } from './parameters.js';
+import { type CoordinatorMessage, recordIdOf, type WorkerMessage, type WorkerSetup } from './protocol.js';
+import { HOT_KEY, SharedSource } from './shared-source.js';
+import { jainIndex, percentile } from './statistics.js';
+
+const STREAM = 'fleet';
+const REAL_SHARD = { recordsPerSecond: 1_000, bytesPerSecond: 1024 * 1024 };
+const PRODUCE_EVERY_MS = 10;
+
+/** What one run measured. */
+export interface FleetResult {
+  readonly parameters: FleetParameters;
+  /** The stream's capacity in records/s (sum of the shards', scaled). */
+  readonly capacityPerSecond: number;
+  /** Records stored per second in the window, as a fraction of capacity. */
+  readonly goodput: number;
+  /** Jain's index over the records each environment delivered in the window. */
+  readonly jain: number;
+  /** Records each environment delivered in the window. */
+  readonly deliveredPerEnvironment: readonly number[];
+  /** Entries the stream received (throttled ones included) per entry it stored, in the window. */
+  readonly sendsPerDelivered: number;
+  /** Produced → stored, ms, over the records stored in the window. */
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  /** The same, for records not on the hot key's shard. */
+  readonly coldLatencyP99Ms: number;
+  /** Stored in the window / capacity, for the hot key's shard and for the slowest other shard. */
+  readonly hotShardUtilization: number;
+  readonly coldShardUtilization: number;
+  /** Per shard in the window: offered, accepted, throttled. */
+  readonly shards: readonly ShardCounters[];
+  /** Shards that throttled at least once before the limits were lifted (warm-up included). */
+  readonly shardsThrottled: number;
+  readonly produced: number;
+  /** Records produced but not in the stream after the drain: must be 0. */
+  readonly lost: number;
+  /** Records reported done by a sink but not in the stream: must be 0. */
+  readonly doneButMissing: number;
+  /** Records stored more than once (at-least-once delivery allows it). */
+  readonly duplicates: number;
+  /** Times a record was handed to an environment, per record produced. */
+  readonly receivesPerRecord: number;
+  /** Busy time of the environments' threads per record delivered, in µs. */
+  readonly cpuMicrosPerRecord: number;
+  readonly drainMs: number;
+  readonly seconds: number;
+}
+
+interface Window {
+  start: number;
+  end: number;
+  statsAtStart: ShardCounters[];
+  statsAtEnd: ShardCounters[];
+}
+
+function subtract(end: readonly ShardCounters[], start: readonly ShardCounters[]): ShardCounters[] {
+  return end.map((shard, i) => ({
+    shardId: shard.shardId,
+    offered: shard.offered - (start[i]?.offered ?? 0),
+    accepted: shard.accepted - (start[i]?.accepted ?? 0),
+    throttled: shard.throttled - (start[i]?.throttled ?? 0),
+    acceptedBytes: shard.acceptedBytes - (start[i]?.acceptedBytes ?? 0),
+  }));
+}
+
+function startWorkers(parameters: FleetParameters, setup: Omit<WorkerSetup, 'environmentIds'>): Worker[] {
+  const count = Math.min(parameters.workers, parameters.environments);
+  return Array.from({ length: count }, (_, w) => {
+    const environmentIds = Array.from({ length: parameters.environments }, (_, e) => e).filter(
+      (e) => e % count === w,
+    );
+    return new Worker(new URL('./worker-boot.mjs', import.meta.url), {
+      workerData: {
+        entry: new URL('./environment-worker.ts', import.meta.url).href,
+        ...setup,
+        environmentIds,
+      },
+    });
+  });
+}
+
+/** Runs the simulation once. */
+export async function runFleet(
+  parameters: FleetParameters,
+  progress: (line: string) => void = () => {},
+): Promise<FleetResult> {
+  const began = performance.now();
+  const limits = {
+    recordsPerSecond: REAL_SHARD.recordsPerSecond * parameters.scale,
+    bytesPerSecond: REAL_SHARD.bytesPerSecond * parameters.scale,
+  };
+  const meanBytes = (parameters.recordBytes.min + parameters.recordBytes.max) / 2;
+  const shardCapacity = Math.min(limits.recordsPerSecond, limits.bytesPerSecond / (meanBytes + 12));
+  const capacityPerSecond = shardCapacity * parameters.shards;
+  const router = new KinesisCapacityModel({ shards: evenShardRanges(parameters.shards) });
+  const hotShard = router.route(HOT_KEY);
+  // Each cold shard is offered `overload` times its capacity; the hot shard gets far more.
+  const coldShare = (1 - parameters.hotKeyShare) / parameters.shards;
+  const producePerSecond = (parameters.overload * shardCapacity) / coldShare;
+
+  const source = new SharedSource(parameters, seededRandom(parameters.seed));
+  const storedAt = new Map<number, number>();
+  let duplicates = 0;
+  const kinesalite: LocalServer = await startKinesisServer();
+  const capacity: KinesisCapacityServer = await startKinesisCapacityServer({
+    upstream: kinesalite.endpoint,
+    limits,
+    onStored: (_, records) => {
+      const now = performance.now();
+      for (const record of records) {
+        const id = recordIdOf(Buffer.from(record.data, 'base64'));
+        if (id === undefined) continue;
+        if (storedAt.has(id)) duplicates++;
+        else storedAt.set(id, now);
+      }
+    },
+  });
+  const admin = createKinesisClient(kinesalite.endpoint, { maxAttempts: 3 });
+  await createKinesisStream(admin, STREAM, parameters.shards);
+
+  const delivered = new Array<number>(parameters.environments).fill(0);
+  const reportedDone = new Set<number>();
+  let window: Window | undefined;
+  let phase: 'warmup' | 'window' | 'drain' | 'stopped' = 'warmup';
+  const waiting: { worker: Worker; environment: number }[] = [];
+  let activeMs = 0;
+
+  const workers = startWorkers(parameters, {
+    mode: parameters.mode,
+    endpoint: capacity.endpoint,
+    streamName: STREAM,
+    timeoutMs: parameters.timeoutMs,
+    shardLimits: limits,
+  });
+  const send = (worker: Worker, message: CoordinatorMessage) => worker.postMessage(message);
+  const serveWaiting = () => {
+    const now = performance.now();
+    while (waiting.length > 0 && source.visible(now) > 0) {
+      const next = waiting.shift();
+      if (next === undefined) break;
+      send(next.worker, {
+        kind: 'batch',
+        environment: next.environment,
+        records: source.receive(parameters.batchSize, now),
+      });
+    }
+  };
+  let ready = 0;
+  let allReady: () => void = () => {};
+  const readiness = new Promise<void>((resolve) => {
+    allReady = resolve;
+  });
+  const finished = workers.map(
+    (worker) =>
+      new Promise<void>((resolve, reject) => {
+        worker.on('error', reject);
+        worker.on('message', (message: WorkerMessage) => {
+          if (message.kind === 'ready') {
+            if (++ready === workers.length) allReady();
+          } else if (message.kind === 'receive') {
+            waiting.push({ worker, environment: message.environment });
+            serveWaiting();
+          } else if (message.kind === 'invoked') {
+            const now = performance.now();
+            source.settle(message.done, message.failed, now, parameters.redeliveryMs);
+            for (const id of message.done) reportedDone.add(id);
+            if (phase === 'window') delivered[message.environment] += message.done.length;
+            serveWaiting();
+          } else {
+            activeMs += message.activeMs;
+            resolve();
+          }
+        });
+      }),
+  );
+
+  await readiness;
+  // Produce at a steady rate; serve waiting environments as records and redeliveries arrive.
+  const started = performance.now();
+  let producedUntil = started;
+  let owed = 0;
+  const producer = setInterval(() => {
+    const now = performance.now();
+    if (phase === 'warmup' || phase === 'window') {
+      // By elapsed time, not by tick: a loaded machine fires intervals late.
+      owed += (producePerSecond * (now - producedUntil)) / 1_000;
+      producedUntil = now;
+      const count = Math.floor(owed);
+      owed -= count;
+      source.produce(count, now);
+    }
+    if (phase === 'warmup' && now - started >= parameters.warmupMs) {
+      phase = 'window';
+      window = { start: now, end: now, statsAtStart: capacity.shardStats(STREAM), statsAtEnd: [] };
+    } else if (phase === 'window' && window && now - window.start >= parameters.windowMs) {
+      window.end = now;
+      window.statsAtEnd = capacity.shardStats(STREAM);
+      phase = 'drain';
+      capacity.setLimits({ recordsPerSecond: 1e9, bytesPerSecond: 1e12 });
+      progress(`  window over; draining ${source.pending} records`);
+    }
+    serveWaiting();
+  }, PRODUCE_EVERY_MS);
+
+  const drained = await new Promise<number>((resolve) => {
+    const check = setInterval(() => {
+      if (phase !== 'drain' || !window) return;
+      const elapsed = performance.now() - window.end;
+      if (source.pending === 0 || elapsed > parameters.drainTimeoutMs) {
+        clearInterval(check);
+        resolve(elapsed);
+      }
+    }, 20);
+  });
+  phase = 'stopped';
+  clearInterval(producer);
+  for (const worker of workers) send(worker, { kind: 'stop' });
+  for (const { worker, environment } of waiting.splice(0)) {
+    send(worker, { kind: 'batch', environment, records: [] });
+  }
+  await Promise.all(finished);
+  await Promise.all(workers.map((worker) => worker.terminate()));
+
+  // Every record of every shard, read straight from kinesalite.
+  const inStream = new Set<number>();
+  for (const shardId of await listShardIds(admin, STREAM)) {
+    for (const record of await readShard(admin, STREAM, shardId)) {
+      const id = recordIdOf(Buffer.from(record.Data ?? new Uint8Array()));
+      if (id !== undefined) inStream.add(id);
+    }
+  }
+  admin.destroy();
+  await capacity.close();
+  await kinesalite.close();
+
+  if (!window) throw new Error('the simulation ended before its window');
+  const shards = subtract(window.statsAtEnd, window.statsAtStart);
+  const seconds = (window.end - window.start) / 1_000;
+  const latencies: number[] = [];
+  const coldLatencies: number[] = [];
+  for (const [id, at] of storedAt) {
+    if (at < window.start || at > window.end) continue;
+    const latency = at - source.producedAt[id];
+    latencies.push(latency);
+    if (router.route(source.keys[id]) !== hotShard) coldLatencies.push(latency);
+  }
+  const accepted = shards.reduce((sum, s) => sum + s.accepted, 0);
+  const offered = shards.reduce((sum, s) => sum + s.offered, 0);
+  const utilization = shards.map((s) => s.accepted / (shardCapacity * seconds));
+  let lost = 0;
+  for (let id = 0; id < source.producedAt.length; id++) if (!inStream.has(id)) lost++;
+  let doneButMissing = 0;
+  for (const id of reportedDone) if (!inStream.has(id)) doneButMissing++;
+  const deliveredInWindow = delivered.reduce((a, b) => a + b, 0);
+  return {
+    parameters,
+    capacityPerSecond,
+    goodput: accepted / (capacityPerSecond * seconds),
+    jain: jainIndex(delivered),
+    deliveredPerEnvironment: delivered,
+    sendsPerDelivered: accepted === 0 ? Number.POSITIVE_INFINITY : offered / accepted,
+    latencyP50Ms: percentile(latencies, 50),
+    latencyP99Ms: percentile(latencies, 99),
+    coldLatencyP99Ms: percentile(coldLatencies, 99),
+    hotShardUtilization: utilization[hotShard],
+    coldShardUtilization: Math.min(...utilization.filter((_, i) => i !== hotShard)),
+    shards,
+    shardsThrottled: window.statsAtEnd.filter((s) => s.throttled > 0).length,
+    produced: source.producedAt.length,
+    lost,
+    doneButMissing,
+    duplicates,
+    receivesPerRecord: source.receives / Math.max(1, source.producedAt.length),
+    cpuMicrosPerRecord: deliveredInWindow === 0 ? Number.NaN : (activeMs * 1_000) / reportedDone.size,
+    drainMs: drained,
+    seconds: (performance.now() - began) / 1_000,
+  };
+}
