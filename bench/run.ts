@@ -16,6 +16,12 @@ import { measureRequestCount } from './request-count.js';
 import { startServiceProcess } from './service-process.js';
 import { measureThrottling } from './throttling.js';
 
+// `npm run bench -- fleet` runs the fleet simulation (bench/fleet/) instead.
+if (process.argv[2] === 'fleet') {
+  await import('./fleet/run.js');
+  process.exit(0);
+}
+
 const RESULTS_DIR = new URL('./results/', import.meta.url);
 
 // Every client in this run talks to 127.0.0.1 only; these keep the SDK away from any real credentials.

@@ -40,14 +40,13 @@ function createSink() {
     streamName: setup.streamName,
     endpoint: setup.endpoint,
     region: 'us-east-1',
+    aggregation: setup.mode === FLEET_MODES.aggregated,
     ...(paced
       ? {
           shardRateLimit: {
             shardLimits: setup.shardLimits,
             overBudget: OverBudget.Defer,
-            maxWaitMs: 250,
-            increasePerSecond: Number(process.env.FLEET_INC ?? 1),
-            decreaseFactor: Number(process.env.FLEET_DEC ?? 0.8),
+            maxWaitMs: setup.deferAfterMs,
           },
         }
       : {}),

@@ -17,6 +17,8 @@ export interface WorkerSetup {
   readonly timeoutMs: number;
   /** The per-shard limits the environments' limiters assume (the scaled service's). */
   readonly shardLimits: { readonly recordsPerSecond: number; readonly bytesPerSecond: number };
+  /** Per-shard pacing: an entry whose shard is booked further ahead than this goes back to the source. */
+  readonly deferAfterMs: number;
 }
 
 /** Worker → coordinator. */

@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fleetChart } from './chart.js';
-import { FLEET_BENCH, FLEET_MODES, type FleetMode } from './parameters.js';
+import { FLEET_AGGREGATION, FLEET_BENCH, FLEET_MODES, type FleetMode } from './parameters.js';
 import { type FleetResult, runFleet } from './simulation.js';
 
 const RESULTS_DIR = new URL('../results/', import.meta.url);
@@ -61,6 +61,13 @@ for (const environments of FLEET_BENCH.environments) {
     results.push(result);
   }
 }
+const aggregation: FleetResult[] = [];
+for (const mode of FLEET_AGGREGATION.modes) {
+  progress(`aggregation comparison: ${mode}, N = ${FLEET_AGGREGATION.environments}`);
+  const result = await runFleet({ ...base, ...FLEET_AGGREGATION, mode }, progress);
+  progress(`  ${f(result.userRecordsPerShardSecond, 1)} records/s per shard, lost ${result.lost}`);
+  aggregation.push(result);
+}
 const loadAfter = os.loadavg();
 const totalSeconds = (performance.now() - began) / 1_000;
 const limits = `${1_000 * base.scale} records/s and ${Math.round(1_048_576 * base.scale)} B/s per shard (the service's × ${base.scale})`;
@@ -70,7 +77,19 @@ const header = [
   '| mode | N | goodput | coldest shard | hot shard | Jain | sends / delivered | p50 ms | p99 ms | p99 ms, cold shards | lost | duplicates | receives / record | busy µs / record | goals |',
   '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
-const table = [...header, ...results.map(row)].join('\n');
+const ceiling = 1_000 * base.scale;
+const aggregationTable = [
+  '',
+  `Aggregation: N = ${FLEET_AGGREGATION.environments}, no hot key, records offered at ${FLEET_AGGREGATION.overload}× what the shards take unaggregated (${ceiling} records/s per shard).`,
+  '',
+  '| mode | user records / s per shard | × the record limit | PUT payload units per million records | sends / delivered (Kinesis records) | busy µs / record | p99 ms | lost |',
+  '|---|---|---|---|---|---|---|---|',
+  ...aggregation.map(
+    (r) =>
+      `| ${r.parameters.mode} | ${f(r.userRecordsPerShardSecond, 1)} | ${f(r.userRecordsPerShardSecond / ceiling)} | ${Math.round(r.payloadUnitsPerMillion).toLocaleString('en-US')} | ${f(r.sendsPerDelivered)} | ${Math.round(r.cpuMicrosPerRecord)} | ${Math.round(r.latencyP99Ms)} | ${r.lost} |`,
+  ),
+];
+const table = [...header, ...results.map(row), ...aggregationTable].join('\n');
 const panels = (metric: 'goodput' | 'jain') =>
   modes.map((mode) => ({
     label: LABELS[mode],
@@ -114,6 +133,7 @@ await writeFile(
       goals: GOALS,
       parameters: FLEET_BENCH,
       results,
+      aggregation,
       table,
     },
     null,

@@ -82,6 +82,14 @@ export class SharedSource {
     return this.ready.length - this.head + this.inFlight.size + this.delayed.length;
   }
 
+  /** Ids of the records not yet done. */
+  pendingIds(): Set<number> {
+    const ids = new Set<number>(this.inFlight.keys());
+    for (let i = this.head; i < this.ready.length; i++) ids.add(this.ready[i].id);
+    for (const item of this.delayed) ids.add(item.record.id);
+    return ids;
+  }
+
   /** When the next delayed record comes back, if any waits. */
   nextRedelivery(): number | undefined {
     return this.delayed.length === 0 ? undefined : Math.min(...this.delayed.map((d) => d.at));

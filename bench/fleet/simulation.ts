@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { evenShardRanges } from '../../lib/destinations/kinesis-hash-key.js';
+import { decodeAggregatedRecord } from '../../lib/kpl/index.js';
 import {
   createKinesisClient,
   createKinesisStream,
@@ -33,8 +34,12 @@ export interface FleetResult {
   readonly parameters: FleetParameters;
   /** The stream's capacity in records/s (sum of the shards', scaled). */
   readonly capacityPerSecond: number;
-  /** Records stored per second in the window, as a fraction of capacity. */
+  /** User records stored per second in the window, as a fraction of the stream's record capacity. */
   readonly goodput: number;
+  /** User records stored per shard per second in the window. */
+  readonly userRecordsPerShardSecond: number;
+  /** PUT payload units the stream billed per million user records stored in the window. */
+  readonly payloadUnitsPerMillion: number;
   /** Jain's index over the records each environment delivered in the window. */
   readonly jain: number;
   /** Records each environment delivered in the window. */
@@ -54,8 +59,10 @@ export interface FleetResult {
   /** Shards that throttled at least once before the limits were lifted (warm-up included). */
   readonly shardsThrottled: number;
   readonly produced: number;
-  /** Records produced but not in the stream after the drain: must be 0. */
+  /** Records produced that are neither in the stream nor still in the source: must be 0. */
   readonly lost: number;
+  /** Records still in the source (safe, not yet delivered) when the drain's bound came. */
+  readonly undelivered: number;
   /** Records reported done by a sink but not in the stream: must be 0. */
   readonly doneButMissing: number;
   /** Records stored more than once (at-least-once delivery allows it). */
@@ -75,6 +82,13 @@ interface Window {
   statsAtEnd: ShardCounters[];
 }
 
+/** The simulation's record ids a stored Kinesis record carries: one, or many when aggregated. */
+function idsIn(data: Uint8Array): number[] {
+  const users = decodeAggregatedRecord(data);
+  const ids = (users ?? [{ data }]).map((user) => recordIdOf(Buffer.from(user.data)));
+  return ids.filter((id): id is number => id !== undefined);
+}
+
 function subtract(end: readonly ShardCounters[], start: readonly ShardCounters[]): ShardCounters[] {
   return end.map((shard, i) => ({
     shardId: shard.shardId,
@@ -82,6 +96,7 @@ function subtract(end: readonly ShardCounters[], start: readonly ShardCounters[]
     accepted: shard.accepted - (start[i]?.accepted ?? 0),
     throttled: shard.throttled - (start[i]?.throttled ?? 0),
     acceptedBytes: shard.acceptedBytes - (start[i]?.acceptedBytes ?? 0),
+    acceptedPayloadUnits: shard.acceptedPayloadUnits - (start[i]?.acceptedPayloadUnits ?? 0),
   }));
 }
 
@@ -130,10 +145,10 @@ export async function runFleet(
     onStored: (_, records) => {
       const now = performance.now();
       for (const record of records) {
-        const id = recordIdOf(Buffer.from(record.data, 'base64'));
-        if (id === undefined) continue;
-        if (storedAt.has(id)) duplicates++;
-        else storedAt.set(id, now);
+        for (const id of idsIn(Buffer.from(record.data, 'base64'))) {
+          if (storedAt.has(id)) duplicates++;
+          else storedAt.set(id, now);
+        }
       }
     },
   });
@@ -153,6 +168,7 @@ export async function runFleet(
     streamName: STREAM,
     timeoutMs: parameters.timeoutMs,
     shardLimits: limits,
+    deferAfterMs: parameters.deferAfterMs,
   });
   const send = (worker: Worker, message: CoordinatorMessage) => worker.postMessage(message);
   const serveWaiting = () => {
@@ -247,8 +263,7 @@ export async function runFleet(
   const inStream = new Set<number>();
   for (const shardId of await listShardIds(admin, STREAM)) {
     for (const record of await readShard(admin, STREAM, shardId)) {
-      const id = recordIdOf(Buffer.from(record.Data ?? new Uint8Array()));
-      if (id !== undefined) inStream.add(id);
+      for (const id of idsIn(record.Data ?? new Uint8Array())) inStream.add(id);
     }
   }
   admin.destroy();
@@ -267,19 +282,30 @@ export async function runFleet(
     if (router.route(source.keys[id]) !== hotShard) coldLatencies.push(latency);
   }
   const accepted = shards.reduce((sum, s) => sum + s.accepted, 0);
+  // User records stored in the window (more than Kinesis records when aggregated), in total and per shard.
+  const userStored = new Array<number>(parameters.shards).fill(0);
+  for (const [id, at] of storedAt) {
+    if (at >= window.start && at <= window.end) userStored[router.route(source.keys[id])]++;
+  }
+  const userAccepted = userStored.reduce((a, b) => a + b, 0);
+  const payloadUnits = shards.reduce((sum, s) => sum + s.acceptedPayloadUnits, 0);
   const offered = shards.reduce((sum, s) => sum + s.offered, 0);
-  const utilization = shards.map((s) => s.accepted / (shardCapacity * seconds));
+  const utilization = userStored.map((stored) => stored / (shardCapacity * seconds));
+  const pending = source.pendingIds();
   let lost = 0;
-  for (let id = 0; id < source.producedAt.length; id++) if (!inStream.has(id)) lost++;
+  for (let id = 0; id < source.producedAt.length; id++) if (!inStream.has(id) && !pending.has(id)) lost++;
   let doneButMissing = 0;
   for (const id of reportedDone) if (!inStream.has(id)) doneButMissing++;
   const deliveredInWindow = delivered.reduce((a, b) => a + b, 0);
   return {
     parameters,
     capacityPerSecond,
-    goodput: accepted / (capacityPerSecond * seconds),
+    goodput: userAccepted / (capacityPerSecond * seconds),
+    userRecordsPerShardSecond: userAccepted / parameters.shards / seconds,
+    payloadUnitsPerMillion: userAccepted === 0 ? Number.NaN : (payloadUnits / userAccepted) * 1e6,
     jain: jainIndex(delivered),
     deliveredPerEnvironment: delivered,
+    // Per Kinesis record: an aggregated record is one entry of a PutRecords call.
     sendsPerDelivered: accepted === 0 ? Number.POSITIVE_INFINITY : offered / accepted,
     latencyP50Ms: percentile(latencies, 50),
     latencyP99Ms: percentile(latencies, 99),
@@ -290,6 +316,7 @@ export async function runFleet(
     shardsThrottled: window.statsAtEnd.filter((s) => s.throttled > 0).length,
     produced: source.producedAt.length,
     lost,
+    undelivered: pending.size,
     doneButMissing,
     duplicates,
     receivesPerRecord: source.receives / Math.max(1, source.producedAt.length),

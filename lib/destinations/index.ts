@@ -52,6 +52,16 @@ export {
   type KinesisEntry,
   kinesisDestination,
 } from './kinesis.js';
+export { AGGREGATION_OVERHEAD_PER_RECORD } from './kinesis-aggregation.js';
+export { evenShardRanges, kinesisHashKey, type ShardRange, shardIndexOf } from './kinesis-hash-key.js';
+export { KinesisShardMap, listOpenShards, type StreamReference } from './kinesis-shard-map.js';
+export {
+  OverBudget,
+  SHARD_BUSY_CODE,
+  SHARD_RATE_LIMIT_DEFAULTS,
+  ShardRateLimiter,
+  type ShardRateLimitOptions,
+} from './kinesis-shard-rate-limit.js';
 export { MalformedResponseError } from './malformed-response-error.js';
 export {
   SNS_LIMITS,

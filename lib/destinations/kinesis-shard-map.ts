@@ -11,7 +11,7 @@ import {
   type ListShardsInput,
   type Shard,
 } from '@aws-sdk/client-kinesis';
-import type { ShardRange } from './kinesis-hash-key.js';
+import { kinesisHashKey, type ShardRange, shardIndexOf } from './kinesis-hash-key.js';
 
 /** The stream a map belongs to: its name, its ARN, or both. */
 export interface StreamReference {
@@ -53,6 +53,7 @@ export async function listOpenShards(
 /** A stream's open shards, read once and kept until `refresh`. */
 export class KinesisShardMap {
   private loading: Promise<readonly ShardRange[]> | undefined;
+  private current: readonly ShardRange[] | undefined;
   private refreshes = 0;
 
   constructor(
@@ -64,6 +65,12 @@ export class KinesisShardMap {
   shards(signal?: AbortSignal): Promise<readonly ShardRange[]> {
     if (this.loading === undefined) {
       const loading = listOpenShards(this.client, this.stream, signal);
+      loading.then(
+        (shards) => {
+          if (this.loading === loading) this.current = shards;
+        },
+        () => {},
+      );
       // A failed read must not stay cached: the next call tries again.
       loading.catch(() => {
         if (this.loading === loading) this.loading = undefined;
@@ -73,9 +80,36 @@ export class KinesisShardMap {
     return this.loading;
   }
 
+  /** The cached map, if it was read. */
+  get cached(): readonly ShardRange[] | undefined {
+    return this.current;
+  }
+
+  /**
+   * Compares the shards the records landed on (`PutRecords`' `ShardId`s) with the map's: a
+   * record elsewhere means the stream was resharded, and the map is read again next time.
+   */
+  checkLanded(
+    entries: readonly { partitionKey: string; explicitHashKey?: string }[],
+    landed: readonly (string | undefined)[],
+  ): void {
+    const shards = this.current;
+    if (shards === undefined) return;
+    for (let i = 0; i < entries.length; i++) {
+      const shardId = landed[i];
+      if (shardId === undefined) continue;
+      const index = shardIndexOf(shards, kinesisHashKey(entries[i].partitionKey, entries[i].explicitHashKey));
+      if (index < 0 || shards[index].shardId !== shardId) {
+        this.refresh();
+        return;
+      }
+    }
+  }
+
   /** Forgets the cached map: the stream was resharded. */
   refresh(): void {
     this.loading = undefined;
+    this.current = undefined;
     this.refreshes++;
   }
 

@@ -3,9 +3,10 @@
  * sink that slows down for the whole stream when one shard throttles (the core's AIMD window)
  * starves the shards that had room, and a hot partition key slows every other key. Here each
  * execution environment paces every shard on its own: it keeps, per shard, the share of the
- * shard's limit it may use, grows it additively while the shard accepts and cuts it
- * multiplicatively when the shard throttles (AIMD per shard, which converges to a fair share
- * between environments), and spaces the entries of each shard at that rate. An entry whose
+ * shard's limit it may use, grows it while the shard accepts and cuts it when the shard
+ * throttles (at most every 250 ms: throttles of one round trip carry the same news), and
+ * spaces the entries of each shard at that rate. The environment that sends more meets more
+ * of the throttles, so shares even out between environments. An entry whose
  * shard is booked further ahead than `maxWaitMs` is not sent: it is retried by the sink after
  * its backoff (`overBudget: 'retry'`), or given back to the event source at once
  * (`overBudget: 'defer'`), so that a hot shard never holds up an invocation.
@@ -34,11 +35,19 @@ export type OverBudget = (typeof OverBudget)[keyof typeof OverBudget];
 export interface ShardRateLimitOptions {
   /** One shard's write limits; the service's, 1,000 records/s and 1 MiB/s, by default. */
   readonly shardLimits?: { readonly recordsPerSecond: number; readonly bytesPerSecond: number };
-  /** Share of a shard's limit an environment starts at, in (0, 1]. Default 1: alone, it runs at the limit. */
+  /**
+   * Share of a shard's limit an environment starts at, in (0, 1]. Default 0.25: a fleet that
+   * starts at once does not throttle every shard on its first second; one alone reaches the
+   * limit in about 1.5 s.
+   */
   readonly initialShare?: number;
-  /** Share added per second of sending without throttles. Default 0.2. */
+  /**
+   * Growth per second of sending without throttles, as a multiple of the share (default 1:
+   * the share doubles in about 0.7 s). In proportion to the share, so that N environments
+   * together grow as fast as one: the overshoot, and the throttled sends, do not grow with N.
+   */
   readonly increasePerSecond?: number;
-  /** Factor the share shrinks by when the shard throttles, in (0, 1). Default 0.7. */
+  /** Factor the share shrinks by when the shard throttles, at most every 250 ms, in (0, 1). Default 0.8. */
   readonly decreaseFactor?: number;
   /** The share never falls below this. Default 0.01. */
   readonly minShare?: number;
@@ -53,9 +62,9 @@ export interface ShardRateLimitOptions {
 /** The defaults of {@link ShardRateLimitOptions}, as data. */
 export const SHARD_RATE_LIMIT_DEFAULTS = {
   shardLimits: { recordsPerSecond: 1_000, bytesPerSecond: 1024 * 1024 },
-  initialShare: 1,
-  increasePerSecond: 0.2,
-  decreaseFactor: 0.7,
+  initialShare: 0.25,
+  increasePerSecond: 1,
+  decreaseFactor: 0.8,
   minShare: 0.01,
   maxWaitMs: 1_000,
   overBudget: OverBudget.Retry,

@@ -6,9 +6,11 @@ import {
   type PutRecordsOutput,
 } from '@aws-sdk/client-kinesis';
 import type { Destination, EntryResult } from '../core/types.js';
+import { KPL_FRAMING_BYTES } from '../kpl/index.js';
 import { type DefaultClientOptions, defaultClientConfig } from './default-client.js';
 import { DestinationConfigurationError } from './destination-configuration-error.js';
 import { classifyAwsError, failedEntryResult } from './error-classifier.js';
+import { AGGREGATION_OVERHEAD_PER_RECORD, KinesisAggregator } from './kinesis-aggregation.js';
 import { KinesisShardMap } from './kinesis-shard-map.js';
 import { ShardRateLimiter, type ShardRateLimitOptions } from './kinesis-shard-rate-limit.js';
 import { MalformedResponseError } from './malformed-response-error.js';
@@ -42,6 +44,13 @@ export interface KinesisDestinationOptions extends DefaultClientOptions {
    * a hot shard's throttling then does not slow the others. Off by default.
    */
   readonly shardRateLimit?: boolean | ShardRateLimitOptions;
+  /**
+   * Pack the records bound for one shard into KPL aggregated records (see
+   * `kinesis-aggregation.ts`): many small records per Kinesis record, past the 1,000 records/s
+   * a shard takes. Consumers must de-aggregate (KCL, `aws-kinesis-agg`, this toolkit's source).
+   * Off by default.
+   */
+  readonly aggregation?: boolean;
 }
 
 /** A Kinesis destination, with the client it sends through. */
@@ -58,6 +67,8 @@ export const KINESIS_LIMITS = {
   defaultMaxRecordBytes: 1 * MiB,
   largestMaxRecordBytes: 10 * MiB,
   maxPartitionKeyCharacters: 256,
+  /** User records per request when aggregating (ours, not AWS's: it bounds the per-record overhead reserved). */
+  aggregatedEntriesPerRequest: 5_000,
 } as const;
 
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
@@ -170,34 +181,63 @@ export function kinesisDestination(options: KinesisDestinationOptions): KinesisD
   );
   const client = options.client ?? new KinesisClient(defaultClientConfig('KINESIS', options));
   const stream = { streamName, streamArn };
-  const limiter = options.shardRateLimit
-    ? new ShardRateLimiter(
-        new KinesisShardMap(client, stream),
-        options.shardRateLimit === true ? {} : options.shardRateLimit,
-      )
-    : undefined;
-  const put = async (entries: readonly KinesisEntry[], signal: AbortSignal) => {
+  const shardMap =
+    options.shardRateLimit || options.aggregation ? new KinesisShardMap(client, stream) : undefined;
+  const limiter =
+    shardMap && options.shardRateLimit
+      ? new ShardRateLimiter(shardMap, options.shardRateLimit === true ? {} : options.shardRateLimit)
+      : undefined;
+  const aggregator =
+    shardMap && options.aggregation ? new KinesisAggregator(shardMap, maxRecordBytes) : undefined;
+  const put = async (entries: readonly KinesisEntry[], signal: AbortSignal): Promise<EntryResult[]> => {
+    // Aggregated records can outnumber a request's 500 (a batch over more than 500 shards).
+    if (entries.length > KINESIS_LIMITS.maxEntriesPerRequest) {
+      const parts: KinesisEntry[][] = [];
+      for (let i = 0; i < entries.length; i += KINESIS_LIMITS.maxEntriesPerRequest) {
+        parts.push(entries.slice(i, i + KINESIS_LIMITS.maxEntriesPerRequest));
+      }
+      return (await Promise.all(parts.map((part) => put(part, signal)))).flat();
+    }
     const output = await client.send(new PutRecordsCommand(putRecordsInput(stream, entries)), {
       abortSignal: signal,
     });
-    return putRecordsResults(output, entries.length);
+    const results = putRecordsResults(output, entries.length);
+    shardMap?.checkLanded(entries, output.Records?.map((record) => record.ShardId) ?? []);
+    return results;
   };
   const classifyError = (error: unknown) => classifyAwsError(error);
+  const paced = (entries: readonly KinesisEntry[], signal: AbortSignal) =>
+    limiter
+      ? limiter.send(entries, signal, { send: put, classifyError, sizeOf: kinesisEntrySize })
+      : put(entries, signal);
 
   return {
     name: `kinesis:${streamName ?? streamArn}`,
     client,
-    limits: {
-      maxEntriesPerRequest: KINESIS_LIMITS.maxEntriesPerRequest,
-      maxBytesPerRequest: KINESIS_LIMITS.maxBytesPerRequest,
-      maxBytesPerEntry: maxRecordBytes,
-    },
+    limits: aggregator
+      ? {
+          maxEntriesPerRequest: KINESIS_LIMITS.aggregatedEntriesPerRequest,
+          // Room for the aggregation's own bytes: per user record, and per aggregated record its
+          // framing and its partition key (the first user record's, stored twice).
+          maxBytesPerRequest:
+            KINESIS_LIMITS.maxBytesPerRequest -
+            KINESIS_LIMITS.aggregatedEntriesPerRequest * AGGREGATION_OVERHEAD_PER_RECORD -
+            KINESIS_LIMITS.maxEntriesPerRequest *
+              (KPL_FRAMING_BYTES + 3 * KINESIS_LIMITS.maxPartitionKeyCharacters),
+          maxBytesPerEntry: maxRecordBytes,
+        }
+      : {
+          maxEntriesPerRequest: KINESIS_LIMITS.maxEntriesPerRequest,
+          maxBytesPerRequest: KINESIS_LIMITS.maxBytesPerRequest,
+          maxBytesPerEntry: maxRecordBytes,
+        },
     sizeOf: kinesisEntrySize,
     invalidReason: (entry, size) => kinesisInvalidReason(entry, maxRecordBytes, size),
-    send: (entries, signal) =>
-      limiter
-        ? limiter.send(entries, signal, { send: put, classifyError, sizeOf: kinesisEntrySize })
-        : put(entries, signal),
+    async send(entries, signal) {
+      if (aggregator === undefined) return paced(entries, signal);
+      const packed = await aggregator.pack(entries, signal);
+      return aggregator.spread(packed, await paced(packed.records, signal), entries.length);
+    },
     classifyError,
     orderingKeyOf: (entry) => entry.partitionKey,
   };

@@ -22,6 +22,9 @@ export const KINESIS_SHARD_WRITE_LIMITS: ShardWriteLimits = {
   bytesPerSecond: 1024 * 1024,
 } as const;
 
+/** A PUT payload unit, what Kinesis bills a record in (provisioned mode): 25 KB, taken here as 25 KiB. */
+export const PAYLOAD_UNIT_BYTES = 25 * 1024;
+
 /** One record offered to the stream, as the capacity model sees it. */
 export interface OfferedRecord {
   readonly partitionKey: string;
@@ -43,6 +46,8 @@ export interface ShardCounters {
   accepted: number;
   throttled: number;
   acceptedBytes: number;
+  /** PUT payload units of the accepted records: each record counts ⌈size / 25 KiB⌉ (Kinesis pricing). */
+  acceptedPayloadUnits: number;
 }
 
 /** Options of {@link KinesisCapacityModel}. */
@@ -131,6 +136,7 @@ export class KinesisCapacityModel {
       accepted: 0,
       throttled: 0,
       acceptedBytes: 0,
+      acceptedPayloadUnits: 0,
     }));
   }
 
@@ -156,6 +162,7 @@ export class KinesisCapacityModel {
       if (accepted) {
         counters.accepted++;
         counters.acceptedBytes += record.size;
+        counters.acceptedPayloadUnits += Math.max(1, Math.ceil(record.size / PAYLOAD_UNIT_BYTES));
       } else {
         counters.throttled++;
       }
