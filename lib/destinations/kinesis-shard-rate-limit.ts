@@ -15,6 +15,7 @@ import type { EntryResult, ErrorClassification } from '../core/types.js';
 import { DestinationConfigurationError } from './destination-configuration-error.js';
 import { kinesisHashKey, shardIndexOf } from './kinesis-hash-key.js';
 import type { KinesisShardMap } from './kinesis-shard-map.js';
+import { numberOption } from './option-checks.js';
 
 /** What the limiter needs of an entry to find its shard. */
 export interface PacedEntry {
@@ -90,31 +91,14 @@ interface ShardPace {
   lastGrowth: number;
 }
 
-function fraction(
-  name: string,
-  value: number | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const resolved = value ?? fallback;
-  if (typeof resolved !== 'number' || !(resolved >= min && resolved <= max)) {
-    throw new DestinationConfigurationError(
-      name,
-      `${name} must be a number from ${min} to ${max}; got ${String(resolved)}`,
-    );
-  }
-  return resolved;
-}
-
 /** The resolved options, checked once. */
 type ResolvedOptions = Required<Omit<ShardRateLimitOptions, 'clock'>> & { readonly clock: () => number };
 
 function resolve(options: ShardRateLimitOptions): ResolvedOptions {
   const d = SHARD_RATE_LIMIT_DEFAULTS;
   const limits = options.shardLimits ?? d.shardLimits;
-  fraction('shardLimits.recordsPerSecond', limits.recordsPerSecond, 1, 1e-6, 1e9);
-  fraction('shardLimits.bytesPerSecond', limits.bytesPerSecond, 1, 1e-6, 1e12);
+  numberOption('shardLimits.recordsPerSecond', limits.recordsPerSecond, 1, 1e-6, 1e9);
+  numberOption('shardLimits.bytesPerSecond', limits.bytesPerSecond, 1, 1e-6, 1e12);
   const overBudget = options.overBudget ?? d.overBudget;
   if (overBudget !== OverBudget.Retry && overBudget !== OverBudget.Defer) {
     throw new DestinationConfigurationError(
@@ -122,15 +106,21 @@ function resolve(options: ShardRateLimitOptions): ResolvedOptions {
       `overBudget must be 'retry' or 'defer'; got ${String(overBudget)}`,
     );
   }
-  const minShare = fraction('minShare', options.minShare, d.minShare, 1e-6, 1);
-  const decreaseFactor = fraction('decreaseFactor', options.decreaseFactor, d.decreaseFactor, 0.01, 0.99);
+  const minShare = numberOption('minShare', options.minShare, d.minShare, 1e-6, 1);
+  const decreaseFactor = numberOption('decreaseFactor', options.decreaseFactor, d.decreaseFactor, 0.01, 0.99);
   return {
     shardLimits: limits,
-    initialShare: fraction('initialShare', options.initialShare, d.initialShare, minShare, 1),
-    increasePerSecond: fraction('increasePerSecond', options.increasePerSecond, d.increasePerSecond, 0, 100),
+    initialShare: numberOption('initialShare', options.initialShare, d.initialShare, minShare, 1),
+    increasePerSecond: numberOption(
+      'increasePerSecond',
+      options.increasePerSecond,
+      d.increasePerSecond,
+      0,
+      100,
+    ),
     decreaseFactor,
     minShare,
-    maxWaitMs: fraction('maxWaitMs', options.maxWaitMs, d.maxWaitMs, 0, 900_000),
+    maxWaitMs: numberOption('maxWaitMs', options.maxWaitMs, d.maxWaitMs, 0, 900_000),
     overBudget,
     clock: options.clock ?? (() => performance.now()),
   };
@@ -221,12 +211,13 @@ export class ShardRateLimiter {
           });
         } catch (error) {
           // One wave failed whole: its entries are retried alone, so the other waves' accepted
-          // entries are not sent twice. A fatal error still stops the run, once every wave is back.
+          // entries are not sent twice. Any other error (fatal, or one the core bisects) goes
+          // to the core whole, once every wave is back.
           const classification = sender.classifyError(error);
-          if (classification.kind === 'fatal' || signal.aborted) fatal ??= error;
+          if (classification.kind !== 'retryable' || signal.aborted) fatal ??= error;
           for (const index of members) {
             results[index] =
-              classification.kind === 'fatal'
+              classification.kind !== 'retryable'
                 ? { status: 'retryable', code: classification.code, message: classification.message }
                 : {
                     status: 'retryable',

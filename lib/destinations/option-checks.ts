@@ -15,6 +15,24 @@ export function integerOption(
   return check.number(option, value ?? fallback, { min, max, integer: true }, value);
 }
 
+/** Returns `value ?? fallback` after checking it is a number (not necessarily whole) in [min, max]. */
+export function numberOption(
+  option: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const resolved = value ?? fallback;
+  if (typeof resolved !== 'number' || !(resolved >= min && resolved <= max)) {
+    throw new DestinationConfigurationError(
+      option,
+      `${option} must be a number from ${min} to ${max}; got ${String(value)}`,
+    );
+  }
+  return resolved;
+}
+
 /** Returns `value` after checking it is a string matching `pattern`; `what` says what a valid value looks like. */
 export function stringOption(
   option: string,
