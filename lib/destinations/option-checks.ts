@@ -23,14 +23,7 @@ export function numberOption(
   min: number,
   max: number,
 ): number {
-  const resolved = value ?? fallback;
-  if (typeof resolved !== 'number' || !(resolved >= min && resolved <= max)) {
-    throw new DestinationConfigurationError(
-      option,
-      `${option} must be a number from ${min} to ${max}; got ${String(value)}`,
-    );
-  }
-  return resolved;
+  return check.number(option, value ?? fallback, { min, max, integer: false }, value);
 }
 
 /** Returns `value` after checking it is a string matching `pattern`; `what` says what a valid value looks like. */
