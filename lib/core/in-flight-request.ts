@@ -76,7 +76,7 @@ export class InFlightRequest<Entry> {
   }
 }
 
-const RESULT_STATUSES: ReadonlySet<unknown> = new Set(['accepted', 'retryable', 'fatal']);
+const RESULT_STATUSES: ReadonlySet<unknown> = new Set(['accepted', 'retryable', 'fatal', 'deferred']);
 
 /**
  * The results, when they keep the contract (one per entry, each a known status with a code
@@ -101,7 +101,7 @@ function checkedResults(results: unknown, entries: number): Settlement {
       typeof result === 'object' && result !== null ? (result as { status?: unknown }).status : undefined;
     if (!RESULT_STATUSES.has(status)) {
       return violation(
-        `send() result ${i} is ${describe(result)}, not { status: 'accepted' | 'retryable' | 'fatal' }`,
+        `send() result ${i} is ${describe(result)}, not { status: 'accepted' | 'retryable' | 'fatal' | 'deferred' }`,
       );
     }
     if (status !== 'accepted' && typeof (result as { code?: unknown }).code !== 'string') {
