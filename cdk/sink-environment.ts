@@ -21,7 +21,7 @@ export interface SinkTuning {
   readonly requestTimeout?: Duration;
   /** Throw when the whole batch failed, so the event source backs off (THROW_ON_FULL_BATCH_FAILURE; default true). */
   readonly throwOnFullBatchFailure?: boolean;
-  /** Keep entries with the same destination key in order (ORDERED; default false). */
+  /** Keep entries with the same destination key in order (ORDERED; default: on for an SQS FIFO source or a FIFO destination). */
   readonly ordered?: boolean;
   /** Log record payloads on failure (LOG_PAYLOADS; default false). */
   readonly logPayloads?: boolean;

@@ -132,7 +132,7 @@ export interface SinkTuning {
   readonly poisonPolicy: PoisonPolicy;
   readonly deadLetterQueueUrl: string | undefined;
   readonly throwOnFullBatchFailure: boolean;
-  /** `undefined` when unset: then ordered mode is on for an SQS FIFO source only. */
+  /** `undefined` when unset: then ordered mode is on for an SQS FIFO source or a FIFO destination. */
   readonly ordered: boolean | undefined;
   readonly logPayloads: boolean;
 }

@@ -4,6 +4,7 @@ import { deduplicationIdFor } from '../../lib/destinations/deduplication-id.js';
 import type { SqsEntry } from '../../lib/destinations/sqs.js';
 import { invalidCharacterIn } from '../../lib/destinations/sqs-message-rules.js';
 import { decodeUtf8, kinesisData } from '../../lib/sources/kinesis.js';
+import { sourceOfRecord } from '../../lib/sources/source-event.js';
 
 /** The message attribute that marks a body holding the record's data in base64. */
 export const CONTENT_ENCODING_ATTRIBUTE = 'contentEncoding';
@@ -31,8 +32,10 @@ export function messageGroupIdFor(partitionKey: string): string {
 
 /**
  * The Kinesis-to-SQS conversion. A FIFO queue gets the partition key as message group
- * (records of one key stay in order) and a deduplication id from the sequence number,
- * so a redelivered batch is not duplicated within SQS's deduplication interval.
+ * (records of one key stay in order: the handler runs in ordered mode for a FIFO queue)
+ * and a deduplication id from the stream, shard and sequence number, so a redelivered
+ * batch is not duplicated within SQS's deduplication interval, and two streams feeding
+ * one queue never share an id.
  */
 export function kinesisToSqs(fifo: boolean): (record: KinesisStreamRecord) => SqsEntry {
   return (record) => ({
@@ -40,7 +43,11 @@ export function kinesisToSqs(fifo: boolean): (record: KinesisStreamRecord) => Sq
     ...(fifo
       ? {
           messageGroupId: messageGroupIdFor(record.kinesis.partitionKey),
-          messageDeduplicationId: deduplicationIdFor(record.kinesis.sequenceNumber, 0),
+          messageDeduplicationId: deduplicationIdFor(
+            record.kinesis.sequenceNumber,
+            0,
+            sourceOfRecord(record),
+          ),
         }
       : {}),
   });

@@ -131,12 +131,21 @@ class SinkRun<Entry> {
     const keys: (string | undefined)[] = [];
     /** Ordered mode: key → the record that failed before sending with an entry of that key. */
     const blocked = new Map<string, number>();
+    /** Source groups with a record that failed before sending: their later records are not sent. */
+    const stoppedGroups = new Set<string>();
     let seq = 0;
     for (let index = 0; index < this.records.length; index++) {
-      const { entries } = this.records[index];
+      const { entries, group } = this.records[index];
       this.remaining[index] = entries.length;
       this.unsettled++;
       this.stats.entries += entries.length;
+      if (group !== undefined && stoppedGroups.has(group)) {
+        this.fail(index, {
+          code: FailureCode.PredecessorFailed,
+          reason: `an earlier record of group ${group} failed before sending`,
+        });
+        continue;
+      }
       // Every entry is checked before any is queued: a record that fails now sends nothing.
       let invalid: string | undefined;
       for (let position = 0; position < entries.length && invalid === undefined; position++) {
@@ -158,6 +167,7 @@ class SinkRun<Entry> {
       if (invalid !== undefined || predecessor !== undefined) {
         if (invalid !== undefined) this.fail(index, { code: FailureCode.InvalidEntry, reason: invalid });
         else this.fail(index, this.predecessorFailed(predecessor as number));
+        if (group !== undefined) stoppedGroups.add(group);
         if (ordered) {
           for (let position = 0; position < entries.length; position++) {
             const key = keys[position];

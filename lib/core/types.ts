@@ -94,6 +94,12 @@ export interface Destination<Entry> {
 export interface SinkRecord<Entry> {
   readonly id: string;
   readonly entries: readonly Entry[];
+  /**
+   * The source's ordering group (an SQS FIFO message group), if any. Once a record of a
+   * group fails before sending (an entry no request could take), the later records of the
+   * group fail unsent: sending them would only have them cut off, and sent again on redelivery.
+   */
+  readonly group?: string;
 }
 
 /** Why a record was not done. `code` is machine-readable, `reason` is for people. */

@@ -27,6 +27,12 @@ export const THROTTLING_ERROR_CODES: ReadonlySet<string> = new Set([
   'RequestLimitExceeded',
   'BandwidthLimitExceeded',
   'SlowDown',
+  // AWS Common Errors: HTTP 413, "The request entity is too large". Every entry is within the
+  // service's limits (they are checked before sending), so the whole request is what is too
+  // big: the rate limiter's shrinking window sends fewer entries per request, which fixes it.
+  // Fatal would stop every invocation on the same request for good.
+  'RequestEntityTooLargeException',
+  'RequestEntityTooLarge',
 ]);
 
 /** Codes that a later attempt may not meet: internal failures, unavailability, timeouts, lost connections. */
@@ -127,6 +133,26 @@ export const FATAL_ERROR_CODES: ReadonlySet<string> = new Set([
   'KMS.OptInRequired',
 ]);
 
+/**
+ * Codes a destination gives one entry when that entry's *content* can never be accepted:
+ * the record is poison, and `poisonPolicy` decides its fate. Only these (with the core's
+ * `InvalidEntry` and the handler's `ConvertFailed`): a permission, KMS, missing-resource,
+ * throttling or service code is never poison, per entry or per request, because fixing
+ * the configuration fixes it, and dropping or dead-lettering would lose the record for it.
+ * A code on no list is not poison either: when in doubt, the record is retried.
+ */
+export const POISON_ENTRY_CODES: ReadonlySet<string> = new Set([
+  // SQS SendMessageBatch Errors: the message holds characters outside the allowed set.
+  'InvalidMessageContents',
+  // AWS Common Errors: a value of the entry is invalid, missing or combined wrongly (SQS reports
+  // e.g. a message attribute or a FIFO entry without MessageGroupId this way, per entry).
+  'InvalidParameterValue',
+  'MissingParameter',
+  'InvalidParameterCombination',
+  'ValidationError',
+  'ValidationException',
+]);
+
 /** What one error code means, or `undefined` when the code is not on any list. */
 export type CodeKind = 'throttled' | 'transient' | 'fatal';
 
@@ -210,7 +236,8 @@ export function classifyAwsError(error: unknown, depth = 0): ErrorClassification
 
   const throttlingCode = codes.find((c) => THROTTLING_ERROR_CODES.has(c));
   if (throttlingCode !== undefined) return retryable(throttlingCode, message, true);
-  if (status === 429 || e.$retryable?.throttling === true) return retryable(code, message, true);
+  if (status === 429 || status === 413 || e.$retryable?.throttling === true)
+    return retryable(code, message, true);
 
   const fatalCode = codes.find((c) => FATAL_ERROR_CODES.has(c));
   if (fatalCode !== undefined) return fatal(fatalCode, message);
@@ -220,7 +247,8 @@ export function classifyAwsError(error: unknown, depth = 0): ErrorClassification
   if (CHECKSUM_MESSAGE.test(message)) return retryable('ChecksumMismatch', message, false);
   if (e.$retryable !== undefined) return retryable(code, message, false);
 
-  if (status !== undefined && status >= 500) return retryable(code, message, false);
+  // 408 Request Timeout says nothing of the request's content: the SDK retries it (RequestTimeout).
+  if (status !== undefined && (status >= 500 || status === 408)) return retryable(code, message, false);
   if (status !== undefined && status >= 400) return fatal(code, message);
   if (e.$fault === 'server') return retryable(code, message, false);
   if (e.$fault === 'client') return fatal(code, message);

@@ -28,6 +28,7 @@ export {
   FATAL_ERROR_CODES,
   failedEntryResult,
   kindOfErrorCode,
+  POISON_ENTRY_CODES,
   THROTTLING_ERROR_CODES,
   TRANSIENT_ERROR_CODES,
 } from './error-classifier.js';

@@ -20,8 +20,9 @@ export interface ConvertedBatch<Entry> {
 export interface ConvertOptions<Rec extends SourceRecord, Entry> {
   readonly convert: (record: Rec) => Conversion<Entry> | Promise<Conversion<Entry>>;
   /**
-   * True when a record that failed to convert must stop its message group: its later
-   * records then fail unsent instead of being sent, cut off and sent again on redelivery.
+   * True when a record that failed to convert, or that the sink rejects before sending,
+   * must stop its message group: its later records then fail unsent instead of being
+   * sent, cut off and sent again on redelivery.
    */
   readonly stopGroups: boolean;
 }
@@ -59,7 +60,7 @@ export async function convertRecords<Rec extends SourceRecord, Entry>(
       continue;
     }
     // The sink sees positions, not message ids: a message delivered twice in one batch stays two records.
-    toSend.push({ id: String(index), entries });
+    toSend.push({ id: String(index), entries, group: options.stopGroups ? info.group : undefined });
     positions.push(index);
   }
   return { outcomes, toSend, positions, filtered };

@@ -48,6 +48,8 @@ interface HandlerParts<Rec extends SourceRecord, Entry> {
   readonly deadLetterSink: AsyncSink<SqsEntry> | undefined;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** A FIFO destination (`fifo: true`, as `sqsDestination` of a `.fifo` queue): the user chose order. */
+  readonly destinationFifo: boolean;
   /** Events the first middleware checked, so that the handler does not parse them again. */
   readonly checked: WeakMap<object, SourceEvent<Rec>>;
   /** The record ids of each invocation in progress, for middy's last-resort answer. */
@@ -105,6 +107,7 @@ function buildParts<Rec extends SourceRecord, Entry>(
       new Metrics({
         namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || HANDLER_DEFAULTS.metricsNamespace,
       }),
+    destinationFifo: (destination as { readonly fifo?: unknown }).fifo === true,
     checked: new WeakMap(),
     running: new Set(),
   };
@@ -167,7 +170,7 @@ async function handleEvent<Rec extends SourceRecord, Entry>(
       // Under `retry`, a FIFO record after one that failed to convert would only be cut off after sending.
       stopGroups: resolved.poisonPolicy === PoisonPolicy.Retry,
     });
-    const ordered = resolved.ordered ?? parsed.fifo;
+    const ordered = resolved.ordered ?? (parsed.fifo || parts.destinationFifo);
     const { stats } = await sendConverted(parts, converted, ids, ordered, deadline);
     const poison = await settlePoison(
       converted.outcomes,

@@ -26,8 +26,10 @@ export interface SinkHandlerOptions<Rec extends SourceRecord, Entry> extends Omi
    */
   readonly source?: SourceKindOf<Rec>;
   /**
-   * Entries with the same destination key never overtake each other. Default: on for an
-   * SQS FIFO batch (recognised from its records), off otherwise.
+   * Entries with the same destination key never overtake each other. Default: on where the
+   * user chose order, that is for an SQS FIFO source batch (a queue ARN ending in `.fifo`)
+   * or a FIFO destination (one with `fifo: true`, e.g. `sqsDestination` of a `.fifo` queue);
+   * off otherwise.
    */
   readonly ordered?: boolean;
   /** Throw when every record failed for a reason a retry may fix, so that the event source backs off. Default true. */

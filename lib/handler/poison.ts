@@ -1,7 +1,8 @@
 import { FailureCode, type RecordFailure } from '../core/types.js';
 import { deduplicationIdFor } from '../destinations/deduplication-id.js';
+import { POISON_ENTRY_CODES } from '../destinations/error-classifier.js';
 import type { SqsEntry } from '../destinations/sqs.js';
-import type { SourceRecordInfo } from '../sources/source-event.js';
+import { type SourceRecordInfo, sourceOfRecord } from '../sources/source-event.js';
 
 /** What the handler does with a poison record: one that failed for a reason no retry can fix. */
 export const PoisonPolicy = {
@@ -20,27 +21,19 @@ export const HandlerFailureCode = {
   ConvertFailed: 'ConvertFailed',
 } as const;
 
-// Failures a later invocation may not meet: the deadline, throttling that outlasted the
-// retries, a fatal error that stopped all sending (access, missing stream), a predecessor,
-// an entry the destination deferred to a later invocation (its shard was busy).
-const TRANSIENT_CODES: ReadonlySet<string> = new Set([
-  FailureCode.RetriesExhausted,
-  FailureCode.DeadlineReached,
-  FailureCode.SendingStopped,
-  FailureCode.PredecessorFailed,
-  FailureCode.Deferred,
-]);
-
 /**
- * True when no retry can fix the failure: `convert` threw, an entry no request could
- * accept, or the destination refused one entry for good (e.g. SQS `SenderFault`).
- * Records failed because a fatal error stopped all sending (`SendingStopped`) are not
- * poison: they wait for the configuration to be fixed.
+ * True when the record's content can never be accepted: `convert` threw, an entry no
+ * request could take (`InvalidEntry`), or the destination refused one entry with a content
+ * code ({@link POISON_ENTRY_CODES}). Permission, KMS, missing-resource, throttling and
+ * service failures are never poison, per entry or per request: the record waits for the
+ * configuration or the service to be fixed, and is not dropped or dead-lettered for them.
  */
 export function isPoisonFailure(failure: RecordFailure): boolean {
-  if (failure.code === HandlerFailureCode.ConvertFailed || failure.code === FailureCode.InvalidEntry)
-    return true;
-  return !TRANSIENT_CODES.has(failure.code);
+  return (
+    failure.code === HandlerFailureCode.ConvertFailed ||
+    failure.code === FailureCode.InvalidEntry ||
+    POISON_ENTRY_CODES.has(failure.code)
+  );
 }
 
 /** What a dead-letter message carries in its body, as JSON. */
@@ -81,7 +74,10 @@ export function deadLetterEntry(
     },
     // A FIFO dead-letter queue keeps each source group together, and drops a redelivered copy.
     ...(fifo
-      ? { messageGroupId: deadLetterGroupId(info), messageDeduplicationId: deduplicationIdFor(info.id, 0) }
+      ? {
+          messageGroupId: deadLetterGroupId(info),
+          messageDeduplicationId: deduplicationIdFor(info.id, 0, sourceOfRecord(info.record)),
+        }
       : {}),
   };
 }

@@ -17,6 +17,7 @@ export {
   type SourceKindOf,
   type SourceRecord,
   type SourceRecordInfo,
+  sourceOfRecord,
 } from './source-event.js';
 export {
   isFifoSqsRecord,

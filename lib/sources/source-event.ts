@@ -1,7 +1,7 @@
 import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
 import { KINESIS_EVENT_SOURCE } from './kinesis.js';
 import { MalformedEventError } from './malformed-event-error.js';
-import { SQS_EVENT_SOURCE, sqsMessageGroupId } from './sqs.js';
+import { isFifoSqsRecord, SQS_EVENT_SOURCE, sqsMessageGroupId } from './sqs.js';
 
 /** The event sources the handler answers for, by the name users pass. */
 export const SourceKind = { Sqs: 'sqs', Kinesis: 'kinesis' } as const;
@@ -22,7 +22,7 @@ export interface SourceRecordInfo<R extends SourceRecord = SourceRecord> {
   readonly record: R;
   /** The `itemIdentifier` Lambda expects back: never empty. */
   readonly id: string;
-  /** The ordering group whose later records fail after a failure (an SQS FIFO message group). */
+  /** The ordering group whose later records fail after a failure: an SQS FIFO queue's message group, never a fair queue's. */
   readonly group: string | undefined;
 }
 
@@ -30,7 +30,7 @@ export interface SourceRecordInfo<R extends SourceRecord = SourceRecord> {
 export interface SourceEvent<R extends SourceRecord = SourceRecord> {
   /** `undefined` only when the event holds no records. */
   readonly kind: SourceKind | undefined;
-  /** True for an SQS FIFO batch (its records carry a `MessageGroupId`). */
+  /** True for an SQS FIFO batch (its queue ARN ends in `.fifo`); a fair queue's batch is not. */
   readonly fifo: boolean;
   readonly records: readonly SourceRecordInfo<R>[];
 }
@@ -97,14 +97,22 @@ export function parseSourceEvent<R extends SourceRecord = SourceRecord>(event: u
       if (typeof sqs.body !== 'string') {
         throw new MalformedEventError(`Records[${index}].body must be a string`, index);
       }
-      const group = sqsMessageGroupId(sqs);
-      if (index > 0 && fifo !== (group !== undefined)) {
+      const fifoRecord = isFifoSqsRecord(sqs);
+      if (index > 0 && fifo !== fifoRecord) {
         throw new MalformedEventError(
-          `Records[${index}] ${group === undefined ? 'lacks' : 'has'} attributes.MessageGroupId unlike the records before it; one event comes from one queue`,
+          `Records[${index}] comes from a ${fifoRecord ? 'FIFO' : 'standard'} queue unlike the records before it; one event comes from one queue`,
           index,
         );
       }
-      fifo = group !== undefined;
+      fifo = fifoRecord;
+      // A fair queue's MessageGroupId orders nothing: only a FIFO record has an ordering group.
+      const group = fifoRecord ? sqsMessageGroupId(sqs) : undefined;
+      if (fifoRecord && group === undefined) {
+        throw new MalformedEventError(
+          `Records[${index}] comes from a FIFO queue but has no attributes.MessageGroupId`,
+          index,
+        );
+      }
       records.push({ record: record as R, id: sqs.messageId, group });
     } else {
       const kinesis = (record as KinesisStreamRecord).kinesis;
@@ -124,4 +132,19 @@ export function parseSourceEvent<R extends SourceRecord = SourceRecord>(event: u
     }
   });
   return { kind, fifo, records };
+}
+
+/**
+ * Where a record came from, for ids that must not collide across sources: a Kinesis
+ * record's stream ARN and shard (its `eventID` is `<shardId>:<sequenceNumber>`), an SQS
+ * record's queue ARN. Sequence numbers are unique only within a stream, so an id derived
+ * from one alone could collide with another stream's.
+ */
+export function sourceOfRecord(record: SourceRecord): string {
+  const arn = typeof record.eventSourceARN === 'string' ? record.eventSourceARN : '';
+  if (record.eventSource !== KINESIS_EVENT_SOURCE) return arn;
+  const eventId = (record as KinesisStreamRecord).eventID;
+  const shard =
+    typeof eventId === 'string' && eventId.includes(':') ? eventId.slice(0, eventId.indexOf(':')) : '';
+  return `${arn}/${shard}`;
 }

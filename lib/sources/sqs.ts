@@ -17,14 +17,24 @@ export function sqsRecordId(record: SQSRecord): string {
   return record.messageId;
 }
 
-/** The FIFO message group of the record, or `undefined` for a standard queue's message. */
+/**
+ * The record's `MessageGroupId`, or `undefined` when it has none. A fair queue (a standard
+ * queue, since 2025) may carry one too: only {@link isFifoSqsRecord} says whether it orders.
+ */
 export function sqsMessageGroupId(record: SQSRecord): string | undefined {
   const group = record.attributes?.MessageGroupId;
   return typeof group === 'string' && group !== '' ? group : undefined;
 }
 
-/** True when the record came from a FIFO queue, recognised by its `MessageGroupId` attribute. */
+/**
+ * True when the record came from a FIFO queue: its queue ARN (`eventSourceARN`) ends in
+ * `.fifo`, as every FIFO queue name must. A fair queue's messages carry a `MessageGroupId`
+ * but come from a standard queue, so they are not FIFO. Only when the record has no ARN
+ * (a hand-made event; Lambda always sets it) does a `MessageGroupId` decide.
+ */
 export function isFifoSqsRecord(record: SQSRecord): boolean {
+  const arn = record.eventSourceARN;
+  if (typeof arn === 'string' && arn !== '') return arn.endsWith('.fifo');
   return sqsMessageGroupId(record) !== undefined;
 }
 

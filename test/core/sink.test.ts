@@ -97,6 +97,28 @@ describe('entries no request could take', () => {
   });
 });
 
+describe('source groups', () => {
+  it('fails the later records of a group whose record was rejected before sending, unsent', async () => {
+    const destination = new FakeDestination({ limits: { maxBytesPerEntry: 1_000 } });
+    const records = [
+      { id: 'a1', group: 'a', entries: [{ id: 'a1e', size: 1_001 }] },
+      { id: 'b1', group: 'b', entries: [{ id: 'b1e', size: 10 }] },
+      { id: 'a2', group: 'a', entries: [{ id: 'a2e', size: 10 }] },
+      { id: 'x', entries: [{ id: 'xe', size: 10 }] },
+    ];
+
+    const result = await new AsyncSink(destination).run(records);
+
+    expect(result.outcomes.map((o) => [o.id, o.status === 'failed' ? o.code : o.status])).toEqual([
+      ['a1', FailureCode.InvalidEntry],
+      ['b1', 'done'],
+      ['a2', FailureCode.PredecessorFailed],
+      ['x', 'done'],
+    ]);
+    expect(destination.requests.flat().map((e) => e.id)).toEqual(['b1e', 'xe']);
+  });
+});
+
 describe('in flight', () => {
   it.each([1, 3, 8])('never has more than %i requests in flight', async (limit) => {
     const destination = new FakeDestination({ latencyMs: 5, limits: { maxEntriesPerRequest: 10 } });

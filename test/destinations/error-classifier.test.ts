@@ -69,6 +69,21 @@ describe('classifyAwsError', () => {
   });
 
   it.each([
+    ['HTTP 413 with no known code', Object.assign(named('PayloadTooBig'), metadata(413)), 'PayloadTooBig'],
+    [
+      "AWS's RequestEntityTooLargeException",
+      Object.assign(named('RequestEntityTooLargeException'), metadata(413)),
+      'RequestEntityTooLargeException',
+    ],
+  ])('takes %s as throttled, so that requests shrink, not as fatal', (_, error, code) => {
+    // Act
+    const classification = classifyAwsError(error);
+
+    // Assert
+    expect(classification).toMatchObject({ kind: 'retryable', code, throttled: true });
+  });
+
+  it.each([
     ['InternalFailure 500', Object.assign(named('InternalFailure'), metadata(500)), 'InternalFailure'],
     [
       'ServiceUnavailable 503',
@@ -76,6 +91,8 @@ describe('classifyAwsError', () => {
       'ServiceUnavailable',
     ],
     ['an unknown 502', Object.assign(named('BadGateway'), metadata(502)), 'BadGateway'],
+    ['an HTTP 408 with no known code', Object.assign(named('ClientTimeout'), metadata(408)), 'ClientTimeout'],
+    ['RequestTimeout 408', Object.assign(named('RequestTimeout'), metadata(408)), 'RequestTimeout'],
     ['ECONNRESET', systemError('ECONNRESET'), 'ECONNRESET'],
     ['ECONNREFUSED', systemError('ECONNREFUSED'), 'ECONNREFUSED'],
     ['EPIPE', systemError('EPIPE'), 'EPIPE'],

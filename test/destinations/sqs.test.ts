@@ -337,6 +337,25 @@ describe('deduplicationIdFor', () => {
     expect(new Set(ids).size).toBe(3);
   });
 
+  it('tells sources apart: the same record id from two sources gives two ids, each valid for SQS', () => {
+    // Arrange
+    const streams = [
+      'arn:aws:kinesis:eu-west-1:123456789012:stream/a',
+      'arn:aws:kinesis:eu-west-1:123456789012:stream/b',
+    ];
+    const sequenceNumber = '4'.repeat(56);
+
+    // Act
+    const ids = streams.map((stream) =>
+      deduplicationIdFor(sequenceNumber, 0, `${stream}/shardId-000000000000`),
+    );
+
+    // Assert
+    expect(ids[0]).not.toBe(ids[1]);
+    for (const id of ids) expect(id).toMatch(new RegExp(`^[0-9a-f]{16}:${sequenceNumber}:0$`));
+    expect(deduplicationIdFor('x'.repeat(200), 0, streams[0])).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('refuses a negative or fractional index', () => {
     expect(() => deduplicationIdFor('r', -1)).toThrow(RangeError);
     expect(() => deduplicationIdFor('r', 0.5)).toThrow(RangeError);

@@ -94,7 +94,24 @@ describe('kinesis-to-sqs conversion', () => {
     expect(kinesisToSqs(true)(record)).toEqual({
       body: 'd',
       messageGroupId: 'p',
-      messageDeduplicationId: `${record.kinesis.sequenceNumber}:0`,
+      messageDeduplicationId: expect.stringMatching(
+        new RegExp(`^[0-9a-f]{16}:${record.kinesis.sequenceNumber}:0$`),
+      ),
     });
+  });
+
+  it('gives the same sequence number from two streams, or two shards, different deduplication ids', () => {
+    const sequenceNumber = '49590338271490256608559692538361571095921575989136588898';
+    const records = [
+      kinesisRecord({ sequenceNumber, streamName: 'orders' }),
+      kinesisRecord({ sequenceNumber, streamName: 'payments' }),
+      kinesisRecord({ sequenceNumber, streamName: 'orders', shardId: 'shardId-000000000007' }),
+    ];
+
+    const ids = records.map((record) => kinesisToSqs(true)(record).messageDeduplicationId);
+
+    expect(new Set(ids).size).toBe(3);
+    for (const id of ids) expect(id).toMatch(/^[!-~]{1,128}$/);
+    expect(ids[0]).toBe(kinesisToSqs(true)(records[0]).messageDeduplicationId);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { deduplicationIdFor } from '../../lib/destinations/deduplication-id.js';
 import type { DeadLetter } from '../../lib/handler/poison.js';
+import { sourceOfRecord } from '../../lib/sources/source-event.js';
 import { startLocalSqs } from '../destinations/local-destinations.js';
 import { lambdaContext } from '../factories/context.js';
 import { kinesisEvent, kinesisRecord } from '../factories/kinesis.js';
@@ -59,7 +61,7 @@ describe('kinesis-to-sqs', () => {
     });
   });
 
-  it('gives a FIFO queue the partition key as message group and a deduplication id from the sequence number', async () => {
+  it('gives a FIFO queue the partition key as message group and a deduplication id from the stream, shard and sequence number', async () => {
     const queueUrl = await newQueue('.fifo');
     const handler = await importFunction('kinesis-to-sqs', {
       QUEUE_URL: queueUrl,
@@ -81,15 +83,20 @@ describe('kinesis-to-sqs', () => {
       ['b', 'device-2'],
       ['c', 'device-1'],
     ]);
-    expect(messages[0].Attributes?.MessageDeduplicationId).toBe(`${records[0].kinesis.sequenceNumber}:0`);
+    expect(messages[0].Attributes?.MessageDeduplicationId).toBe(
+      deduplicationIdFor(records[0].kinesis.sequenceNumber, 0, sourceOfRecord(records[0])),
+    );
   });
 
-  it('with ORDERED=true keeps each partition key in order at a FIFO queue under faults', async () => {
-    const queueUrl = await newQueue('-ordered.fifo');
+  it.each([
+    ['by default', {}],
+    ['with ORDERED=true', { ORDERED: 'true' }],
+  ])('%s keeps each partition key in order at a FIFO queue under faults', async (_name, ordered) => {
+    const queueUrl = await newQueue(`-ordered-${Object.keys(ordered).length}.fifo`);
     const handler = await importFunction('kinesis-to-sqs', {
       QUEUE_URL: queueUrl,
       AWS_ENDPOINT_URL_SQS: bed.proxy.endpoint,
-      ORDERED: 'true',
+      ...ordered,
       MAX_ATTEMPTS: '1',
     });
     const keys = ['k1', 'k2', 'k3'];

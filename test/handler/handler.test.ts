@@ -235,6 +235,31 @@ describe('SQS FIFO group cut-off', () => {
     expect(destination.requests.flat().map((entry) => entry.value)).toEqual(['b1']);
   });
 
+  it.each([
+    ['over the per-entry limit', 'x'.repeat(1_001)],
+    ['invalid', ''],
+  ])('does not send the later records of a group whose entry is %s', async (_name, bad) => {
+    const destination = new FakeDestination(byValue);
+    const records = sqsFifo.records([
+      ['a', 'a1'],
+      ['b', 'b1'],
+      ['b', 'b2'],
+    ]);
+    // Unordered, so that only the source group can hold b2 back.
+    const convert = (record: SourceRecord) => {
+      const { body } = record as SQSRecord;
+      return { value: body === 'b1' ? bad : body };
+    };
+
+    const response = await handlerFor(destination, sqsFifo, { convert, ordered: false })(
+      sqsFifo.event(records) as never,
+      lambdaContext(),
+    );
+
+    expect(failedIds(response)).toEqual([records[1], records[2]].map(sqsFifo.idOf));
+    expect(destination.requests.flat().map((entry) => entry.value)).toEqual(['a1']);
+  });
+
   it('cuts off a group even when the destination has no ordering key', async () => {
     const destination = new FakeDestination(byValue);
     const records = sqsFifo.records([
@@ -457,6 +482,30 @@ describe('malformed events', () => {
 
     expect(response).toEqual({ batchItemFailures: [] });
   });
+});
+
+describe('a fair queue (a standard queue whose messages carry a MessageGroupId)', () => {
+  it.each([
+    ['some', [undefined, 'g', 'g']],
+    ['all', ['g', 'g', 'g']],
+  ])(
+    'is handled as a standard queue when %s messages carry one: no cut-off, no error',
+    async (_name, groups) => {
+      const destination = new FakeDestination(byValue);
+      const bodies = ['ok-1', 'fatal-2', 'ok-3'];
+      const records = bodies.map((body, index) =>
+        sqsRecord({ body, groupId: groups[index], queueName: 'fair' }),
+      );
+
+      const response = await handlerFor(destination, sqsStandard)(
+        sqsEvent(records) as never,
+        lambdaContext(),
+      );
+
+      expect(failedIds(response)).toEqual([records[1].messageId]);
+      expect(destination.acceptedValues().sort()).toEqual(['ok-1', 'ok-3']);
+    },
+  );
 });
 
 describe('a message delivered twice in one batch', () => {

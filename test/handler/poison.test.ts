@@ -1,6 +1,7 @@
 import type { SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Destination, EntryResult } from '../../lib/core/types.js';
+import { deduplicationIdFor } from '../../lib/destinations/deduplication-id.js';
 import type { SqsEntry } from '../../lib/destinations/sqs.js';
 import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
 import type { SinkHandlerOptions } from '../../lib/handler/handler-options.js';
@@ -47,12 +48,17 @@ class FakeDeadLetterQueue implements Destination<SqsEntry> {
 
 const refuseFatal = (entry: FakeEntry): EntryResult =>
   entry.value.startsWith('fatal')
-    ? { status: 'fatal', code: 'SenderFault', message: 'refused' }
-    : entry.value.startsWith('retry')
-      ? { status: 'retryable', code: 'InternalFailure' }
-      : { status: 'accepted' };
+    ? { status: 'fatal', code: 'InvalidMessageContents', message: 'refused' }
+    : entry.value.startsWith('denied')
+      ? { status: 'fatal', code: 'KMS.AccessDeniedException', message: 'no access to the key' }
+      : entry.value.startsWith('retry')
+        ? { status: 'retryable', code: 'InternalFailure' }
+        : { status: 'accepted' };
 
-/** `bad*` bodies make convert throw; an empty body makes an invalid entry; `fatal*` is refused; `retry*` never goes. */
+/**
+ * `bad*` bodies make convert throw; an empty body makes an invalid entry; `fatal*` is refused
+ * for its content, `denied*` for a KMS permission; `retry*` never goes.
+ */
 function convert(record: SQSRecord): FakeEntry {
   if (record.body.startsWith('bad')) throw new Error(`cannot read "${record.body}"`);
   return { value: record.body, key: record.attributes.MessageGroupId };
@@ -131,7 +137,7 @@ describe('poison policy', () => {
     expect(letters.map((letter) => [letter.recordId, letter.failure.code])).toEqual([
       [records[1].messageId, 'ConvertFailed'],
       [records[2].messageId, 'InvalidEntry'],
-      [records[3].messageId, 'SenderFault'],
+      [records[3].messageId, 'InvalidMessageContents'],
     ]);
     expect(letters[0].failure.reason).toMatch(/convert threw Error: cannot read "bad-2"/);
     expect(letters[0].record).toEqual(records[1]);
@@ -172,7 +178,7 @@ describe('poison policy', () => {
     expect(deadLetters.messages).toHaveLength(1);
     expect(deadLetters.messages[0]).toMatchObject({
       messageGroupId: 'g1',
-      messageDeduplicationId: `${records[0].messageId}:0`,
+      messageDeduplicationId: deduplicationIdFor(records[0].messageId, 0, records[0].eventSourceARN),
     });
   });
 
@@ -192,6 +198,29 @@ describe('poison policy', () => {
     expect(ids(response)).toEqual([records[0].messageId, records[1].messageId]);
     expect(deadLetters.letters().map((letter) => letter.recordId)).toEqual([records[2].messageId]);
   });
+
+  it.each(['drop', 'dead-letter'] as const)(
+    '%s never takes a per-entry permission or KMS refusal for poison',
+    async (poisonPolicy) => {
+      const records = [sqsRecord({ body: 'denied-1' }), sqsRecord({ body: 'fatal-2' })];
+      const deadLetters = new FakeDeadLetterQueue();
+      const deadLetterDestination = poisonPolicy === 'dead-letter' ? deadLetters : undefined;
+
+      const response = await handler({ poisonPolicy, deadLetterDestination })(
+        sqsEvent(records),
+        lambdaContext(),
+      );
+
+      expect(ids(response)).toEqual([records[0].messageId]);
+      expect(output.summaries()[0]).toMatchObject({
+        failedByReason: { 'KMS.AccessDeniedException': 1 },
+        poison: { found: 1 },
+      });
+      expect(deadLetters.letters().map((letter) => letter.recordId)).toEqual(
+        poisonPolicy === 'dead-letter' ? [records[1].messageId] : [],
+      );
+    },
+  );
 
   it('never takes a fatal error that stopped all sending for poison', async () => {
     const stopped = new FakeDestination(() => ({ status: 'accepted' }));

@@ -15,6 +15,22 @@ describe('parseSourceEvent', () => {
     expect(parsed.records.map((r) => [r.id, r.group])).toEqual(records.map((r) => [r.messageId, undefined]));
   });
 
+  it.each([
+    ['some', [sqsRecord({ groupId: 'g1', queueName: 'fair' }), sqsRecord({ queueName: 'fair' })]],
+    [
+      'all',
+      [sqsRecord({ groupId: 'g1', queueName: 'fair' }), sqsRecord({ groupId: 'g2', queueName: 'fair' })],
+    ],
+  ])(
+    'reads a fair queue event where %s records carry a MessageGroupId as a standard one',
+    (_name, records) => {
+      const parsed = parseSourceEvent(sqsEvent(records));
+
+      expect(parsed.fifo).toBe(false);
+      expect(parsed.records.map((info) => info.group)).toEqual([undefined, undefined]);
+    },
+  );
+
   it('reads an SQS FIFO event: groups are message group ids', () => {
     const parsed = parseSourceEvent(
       sqsEvent(
@@ -70,7 +86,12 @@ describe('parseSourceEvent', () => {
     [
       'FIFO and standard records mixed',
       { Records: [sqsRecord({ groupId: 'g' }), sqsRecord()] },
-      /Records\[1\] lacks attributes\.MessageGroupId/,
+      /Records\[1\] comes from a standard queue unlike the records before it/,
+    ],
+    [
+      'a FIFO record without a message group',
+      { Records: [{ ...sqsRecord({ groupId: 'g' }), attributes: { ApproximateReceiveCount: '1' } }] },
+      /Records\[0\] comes from a FIFO queue but has no attributes\.MessageGroupId/,
     ],
     [
       'an empty sequence number',

@@ -16,6 +16,14 @@ describe('SQS source', () => {
     expect(sqsRecordId(record)).toBe('059f36b4-87a3-44ab-83d2-661975830a7d');
   });
 
+  it('recognises a FIFO record by its queue ARN, not by a MessageGroupId a fair queue also gives', () => {
+    const fair = sqsRecord({ groupId: 'orders-42', queueName: 'fair-queue' });
+    const handMade = { ...sqsRecord({ groupId: 'orders-42' }), eventSourceARN: '' };
+
+    expect([isFifoSqsRecord(fair), sqsMessageGroupId(fair)]).toEqual([false, 'orders-42']);
+    expect(isFifoSqsRecord(handMade)).toBe(true);
+  });
+
   it('recognises a FIFO record from attributes.MessageGroupId', () => {
     const standard = sqsRecord();
     const fifo = sqsRecord({ groupId: 'orders-42' });
