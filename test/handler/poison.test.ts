@@ -8,43 +8,8 @@ import type { SinkHandlerOptions } from '../../lib/handler/handler-options.js';
 import type { DeadLetter } from '../../lib/handler/poison.js';
 import { lambdaContext } from '../factories/context.js';
 import { sqsEvent, sqsRecord } from '../factories/sqs.js';
-import { FakeDestination, type FakeEntry } from './fake-destination.js';
+import { FakeDeadLetterQueue, FakeDestination, type FakeEntry } from './fake-destination.js';
 import { OutputCapture } from './output-capture.js';
-
-/** An in-process stand-in for an SQS dead-letter queue. */
-class FakeDeadLetterQueue implements Destination<SqsEntry> {
-  readonly name = 'sqs:dead-letters';
-  readonly limits = { maxEntriesPerRequest: 10, maxBytesPerRequest: 1_048_576, maxBytesPerEntry: 1_048_576 };
-  readonly messages: SqsEntry[] = [];
-
-  constructor(
-    readonly fifo = false,
-    private readonly refuse = false,
-  ) {}
-
-  sizeOf(entry: SqsEntry): number {
-    return Buffer.byteLength(entry.body);
-  }
-
-  invalidReason(): string | undefined {
-    return undefined;
-  }
-
-  async send(entries: readonly SqsEntry[]): Promise<readonly EntryResult[]> {
-    if (this.refuse)
-      return entries.map(() => ({ status: 'fatal', code: 'AccessDenied', message: 'no' }) as const);
-    this.messages.push(...entries);
-    return entries.map(() => ({ status: 'accepted' }) as const);
-  }
-
-  classifyError() {
-    return { kind: 'retryable', code: 'Boom', message: 'boom', throttled: false } as const;
-  }
-
-  letters(): DeadLetter[] {
-    return this.messages.map((message) => JSON.parse(message.body) as DeadLetter);
-  }
-}
 
 const refuseFatal = (entry: FakeEntry): EntryResult =>
   entry.value.startsWith('fatal')

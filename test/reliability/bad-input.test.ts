@@ -309,7 +309,7 @@ describe('bad input: malformed events', () => {
     {
       name: 'FIFO and standard SQS records in one event',
       event: () => ({ Records: [sqs('a', 'g1'), sqs('b')] }),
-      message: /Records\[1\] lacks attributes\.MessageGroupId unlike the records before it/,
+      message: /Records\[1\] comes from a standard queue unlike the records before it/,
     },
     {
       name: 'a Kinesis event given to an SQS function',
