@@ -151,6 +151,15 @@ export const POISON_ENTRY_CODES: ReadonlySet<string> = new Set([
   'InvalidParameterCombination',
   'ValidationError',
   'ValidationException',
+  // SNS PublishBatch per entry (`SenderFault`), and CloudWatch's parameter codes that the core's
+  // bisecting isolates on one entry.
+  'InvalidParameter',
+  'InvalidParameterValueException',
+  'InvalidParameterCombinationException',
+  // EventBridge PutEvents per-entry ErrorCode for the entry's own content (eventbridge.ts).
+  'InvalidArgument',
+  'MalformedDetail',
+  'RedactionFailure',
 ]);
 
 /** What one error code means, or `undefined` when the code is not on any list. */

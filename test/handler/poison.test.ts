@@ -1,11 +1,9 @@
 import type { SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Destination, EntryResult } from '../../lib/core/types.js';
+import type { EntryResult } from '../../lib/core/types.js';
 import { deduplicationIdFor } from '../../lib/destinations/deduplication-id.js';
-import type { SqsEntry } from '../../lib/destinations/sqs.js';
 import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
 import type { SinkHandlerOptions } from '../../lib/handler/handler-options.js';
-import type { DeadLetter } from '../../lib/handler/poison.js';
 import { lambdaContext } from '../factories/context.js';
 import { sqsEvent, sqsRecord } from '../factories/sqs.js';
 import { FakeDeadLetterQueue, FakeDestination, type FakeEntry } from './fake-destination.js';
