@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Annotations, Duration, Validations } from 'aws-cdk-lib';
 import type { Alarm, IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -15,6 +14,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { type BundleRoot, bundleRootFor } from './bundle-root.js';
 import {
   ALARM_DEFAULTS,
   BUNDLING_DEFAULTS,
@@ -43,12 +43,7 @@ import {
   ownQueueResource,
   visibilityTimeoutProblem,
 } from './queue-source.js';
-import {
-  DESTINATION_VARIABLES,
-  PROJECT_ROOT,
-  readyMadeEntry,
-  readyMadeFunctionFor,
-} from './ready-made-functions.js';
+import { DESTINATION_VARIABLES, readyMadeEntry, readyMadeFunctionFor } from './ready-made-functions.js';
 import { createSecureQueue } from './secure-queue.js';
 import {
   OWNED_VARIABLES,
@@ -65,8 +60,12 @@ export interface AsyncSinkPipelineProps {
   /** The Kinesis stream, Firehose delivery stream or SQS queue to write to, new or imported. */
   readonly destination: PipelineDestination;
 
-  /** Your own handler module (exporting `handler`, under the repository root) instead of the ready-made one. */
+  /** Your own handler module (exporting `handler`, under `projectRoot`) instead of the ready-made one. */
   readonly entry?: string;
+  /** The directory the function is bundled from; the entry must be under it. Defaults to the lock file's directory. */
+  readonly projectRoot?: string;
+  /** Your app's lock file (package-lock.json, yarn.lock, pnpm-lock.yaml, bun.lock). Defaults to the nearest one at or above the working directory. */
+  readonly depsLockFilePath?: string;
   /** Lambda runtime: Node.js 22 or 24. */
   readonly runtime?: Runtime;
   /** Function timeout. */
@@ -304,8 +303,7 @@ export class AsyncSinkPipeline extends Construct {
     return new NodejsFunction(this, 'Function', {
       entry,
       handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      ...this.bundleRoot(entry, props),
       runtime,
       architecture: Architecture.ARM_64,
       timeout,
@@ -324,6 +322,12 @@ export class AsyncSinkPipeline extends Construct {
         bundleAwsSDK: BUNDLING_DEFAULTS.bundleAwsSdk,
       },
     });
+  }
+
+  private bundleRoot(entry: string, props: AsyncSinkPipelineProps): BundleRoot {
+    const root = bundleRootFor(entry, props);
+    if (typeof root === 'string') throw new PipelineConfigurationError(this, root);
+    return root;
   }
 
   private grantDestinationWrite(destination: ResolvedDestination): void {

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FUNCTION_NAMES, type FunctionName } from '../functions/contract.js';
 import type { DestinationKind, SourceKind } from './endpoints.js';
@@ -10,18 +9,8 @@ export {
   type FunctionName as ReadyMadeFunctionName,
 } from '../functions/contract.js';
 
-/**
- * The repository root: the bundle's project root, holding `package-lock.json` and
- * `functions/`. Found by walking up, so it is the same from `cdk/` and from `dist/cdk/`.
- */
-export const PROJECT_ROOT = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
-
-function findProjectRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package-lock.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`No package-lock.json above ${from}`);
-  }
-}
+/** This module's own file: `cdk/*.ts` in the repository, `dist/cdk/*.js` in the installed package. */
+const THIS_FILE = fileURLToPath(import.meta.url);
 
 /** The ready-made function for a source and destination kind, or `undefined` when there is none. */
 export function readyMadeFunctionFor(
@@ -32,7 +21,11 @@ export function readyMadeFunctionFor(
   return FUNCTION_NAMES.find((candidate) => candidate === name);
 }
 
-/** The entry file of a ready-made function. */
+/**
+ * The entry file of a ready-made function, beside this module: `functions/<name>/index.ts`
+ * in the repository, `dist/functions/<name>/index.js` in the installed package, so a
+ * user's app bundles the copy it installed.
+ */
 export function readyMadeEntry(name: FunctionName): string {
-  return join(PROJECT_ROOT, 'functions', name, 'index.ts');
+  return join(dirname(THIS_FILE), '..', 'functions', name, `index${extname(THIS_FILE)}`);
 }

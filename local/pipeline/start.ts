@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { FaultConfig } from '../services/fault-proxy.js';
+import { quietSdkNodeVersionWarning } from '../services/sdk-node-warning.js';
 import type { PipelineName, PipelineProgress, PipelineSettings, PipelineSummary } from './pipeline.js';
 import {
   PIPELINE_DEFAULTS,
@@ -156,6 +157,7 @@ function summaryLines(s: PipelineSummary): string[] {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  quietSdkNodeVersionWarning();
   const { values } = parseArgs({
     args: [...argv],
     options: {

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { listenOnLoopback } from './listen-on-loopback.js';
+import { requirePeer } from './optional-peer.js';
 
 /** Options of {@link startKinesisServer}. */
 export interface KinesisServerOptions {
@@ -32,12 +32,13 @@ interface KinesaliteOptions {
   shardLimit: number;
 }
 
-// kinesalite is CommonJS without types; createRequire keeps this module pure ESM.
-const kinesalite = createRequire(import.meta.url)('kinesalite') as (options: KinesaliteOptions) => Server;
+/** kinesalite: CommonJS without types, loaded when first started, so that it stays an optional peer dependency. */
+type Kinesalite = (options: KinesaliteOptions) => Server;
 
 /** Starts kinesalite in-process on 127.0.0.1. */
 export async function startKinesisServer(options: KinesisServerOptions = {}): Promise<LocalServer> {
   const transitionMs = options.transitionMs ?? 0;
+  const kinesalite = requirePeer<Kinesalite>('kinesalite', 'startKinesisServer');
   const server = kinesalite({
     ...(options.path === undefined ? {} : { path: options.path }),
     createStreamMs: transitionMs,

@@ -1,5 +1,6 @@
-import { startFauxqs } from 'fauxqs';
+import type * as Fauxqs from 'fauxqs';
 import type { LocalServer } from './kinesis-server.js';
+import { importPeer } from './optional-peer.js';
 
 /** Options of {@link startSqsServer}. */
 export interface SqsServerOptions {
@@ -13,6 +14,7 @@ export interface SqsServerOptions {
  * (see `createSqsClient`) rather than follow the queue URL.
  */
 export async function startSqsServer(options: SqsServerOptions = {}): Promise<LocalServer> {
+  const { startFauxqs } = await importPeer<typeof Fauxqs>('fauxqs', 'startSqsServer');
   const server = await startFauxqs({ port: options.port ?? 0, host: '127.0.0.1', logger: false });
   return {
     endpoint: `http://127.0.0.1:${server.port}`,

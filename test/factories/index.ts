@@ -1,3 +1,2 @@
-export { lambdaContext } from './context.js';
-export { type KinesisRecordOptions, kinesisEvent, kinesisRecord, kinesisRecords } from './kinesis.js';
-export { fifoSqsRecords, type SqsRecordOptions, sqsEvent, sqsRecord, sqsRecords } from './sqs.js';
+// The event factories are public (lambda-async-sink/testing); the tests take them from there.
+export * from '../../local/events/index.js';
