@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Annotations, Duration, Validations } from 'aws-cdk-lib';
 import type { Alarm, IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -60,7 +61,7 @@ export interface AsyncSinkPipelineProps {
   /** The Kinesis stream, Firehose delivery stream or SQS queue to write to, new or imported. */
   readonly destination: PipelineDestination;
 
-  /** Your own handler module (exporting `handler`, under `projectRoot`) instead of the ready-made one. */
+  /** Your own handler module (exporting `handler`, under `projectRoot`; relative to the working directory) instead of the ready-made one. */
   readonly entry?: string;
   /** The directory the function is bundled from; the entry must be under it. Defaults to the lock file's directory. */
   readonly projectRoot?: string;
@@ -272,7 +273,8 @@ export class AsyncSinkPipeline extends Construct {
     timeout: Duration,
   ): NodejsFunction {
     const readyMade = readyMadeFunctionFor(this.sourceKind, destination.kind);
-    const entry = props.entry ?? (readyMade && readyMadeEntry(readyMade));
+    // A relative entry is the user's file, from the directory `cdk` runs in.
+    const entry = props.entry ? resolve(props.entry) : readyMade && readyMadeEntry(readyMade);
     if (!entry) {
       throw new PipelineConfigurationError(
         this,
