@@ -23,7 +23,7 @@ new AsyncSinkPipeline(stack, 'OrdersToEvents', {
   source: new Queue(stack, 'OrderQueue', { visibilityTimeout, enforceSSL: true }),
   destination: events,
   entry: 'src/orders-to-kinesis.ts', // relative to the directory cdk runs in
-  poisonPolicy: PoisonPolicy.DEAD_LETTER, // sets DEAD_LETTER_QUEUE_URL, as the handler reads
+  poisonPolicy: PoisonPolicy.DeadLetter, // sets DEAD_LETTER_QUEUE_URL, as the handler reads
 });
 
 app.synth();

@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
 import {
   type AttributeValue,
   CreateTableCommand,
@@ -8,6 +7,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { listenOnLoopback } from './listen-on-loopback.js';
+import { requirePeer } from './optional-peer.js';
 
 /** Options of {@link startDynamoDbServer}. */
 export interface DynamoDbServerOptions {
@@ -31,11 +31,12 @@ interface DynaliteOptions {
   updateTableMs: number;
 }
 
-// dynalite is CommonJS without types; createRequire keeps this module pure ESM.
-const dynalite = createRequire(import.meta.url)('dynalite') as (options: DynaliteOptions) => Server;
+/** dynalite: CommonJS without types, loaded when first started, so that it stays an optional peer dependency. */
+type Dynalite = (options: DynaliteOptions) => Server;
 
 /** Starts dynalite in-process on 127.0.0.1, with tables ACTIVE at once. */
 export async function startDynamoDbServer(options: DynamoDbServerOptions = {}): Promise<DynamoDbServer> {
+  const dynalite = requirePeer<Dynalite>('dynalite', 'startDynamoDbServer');
   const server = dynalite({
     ...(options.path === undefined ? {} : { path: options.path }),
     createTableMs: 0,

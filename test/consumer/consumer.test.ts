@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -113,7 +114,7 @@ describe('the packed package, installed into a fresh app', () => {
       dependencies: Record<string, string>;
       peerDependenciesMeta: Record<string, { optional: boolean }>;
     };
-    const heavy = ['aws-cdk-lib', 'constructs', 'esbuild', 'kinesalite', 'fauxqs'];
+    const heavy = ['aws-cdk-lib', 'constructs', 'dynalite', 'esbuild', 'fauxqs', 'kinesalite'];
 
     // Act
     const pulled = heavy.filter((name) => name in manifest.dependencies);
