@@ -3,7 +3,6 @@
 export * from './core/index.js';
 export * from './destinations/index.js';
 export { createSinkHandler, type SinkHandler, type SourceEventOf } from './handler/create-sink-handler.js';
-export { FullBatchFailureError } from './handler/full-batch-failure-error.js';
 export { HandlerConfigurationError } from './handler/handler-configuration-error.js';
 export {
   type Conversion,
@@ -13,5 +12,6 @@ export {
 export { HandlerTimeoutError } from './handler/handler-timeout-error.js';
 export { type DeadLetter, HandlerFailureCode, PoisonPolicy } from './handler/poison.js';
 export type { FailureLine, InvocationSummary } from './handler/summary.js';
+export { FullBatchFailureError, WholeBatchFailedError } from './handler/whole-batch-failed-error.js';
 export * from './kpl/index.js';
 export * from './sources/index.js';

@@ -11,7 +11,6 @@ import { cutOffFailedGroups } from '../sources/group-cutoff.js';
 import { MalformedEventError } from '../sources/malformed-event-error.js';
 import { parseSourceEvent, type SourceEvent, type SourceRecord } from '../sources/source-event.js';
 import { type ConvertedBatch, convertRecords, describeError } from './convert-records.js';
-import { FullBatchFailureError } from './full-batch-failure-error.js';
 import {
   HANDLER_DEFAULTS,
   type ResolvedHandlerOptions,
@@ -23,6 +22,7 @@ import { type InvocationDeadline, invocationDeadline } from './invocation-deadli
 import { isPoisonFailure, PoisonPolicy } from './poison.js';
 import { type DeadLetterTarget, settlePoison } from './settle-poison.js';
 import { publishSummary, summarize } from './summary.js';
+import { WholeBatchFailedError } from './whole-batch-failed-error.js';
 
 /** The event a handler for records of type `Rec` takes. */
 export type SourceEventOf<Rec extends SourceRecord> = [Rec] extends [SQSRecord]
@@ -253,7 +253,7 @@ function throwIfWholeBatchFailed(
   const allFailedTransiently = outcomes.every(
     (outcome) => outcome.status === 'failed' && !isPoisonFailure(outcome),
   );
-  if (allFailedTransiently) throw new FullBatchFailureError(response, failedByReason);
+  if (allFailedTransiently) throw new WholeBatchFailedError(response, failedByReason);
 }
 
 /**
@@ -273,7 +273,7 @@ function lastResortResponse<Rec extends SourceRecord, Entry>(parts: HandlerParts
   const response = { batchItemFailures: [...new Set(ids)].map((itemIdentifier) => ({ itemIdentifier })) };
   logger.error('the handler ran into the timeout; reporting every record failed', { records: ids.length });
   if (resolved.throwOnFullBatchFailure && ids.length > 0) {
-    throw new FullBatchFailureError(response, { [FailureCode.DeadlineReached]: ids.length });
+    throw new WholeBatchFailedError(response, { [FailureCode.DeadlineReached]: ids.length });
   }
   return response;
 }

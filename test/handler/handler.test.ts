@@ -2,8 +2,8 @@ import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EntryResult } from '../../lib/core/types.js';
 import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
-import { FullBatchFailureError } from '../../lib/handler/full-batch-failure-error.js';
 import type { SinkHandlerOptions } from '../../lib/handler/handler-options.js';
+import { FullBatchFailureError, WholeBatchFailedError } from '../../lib/handler/whole-batch-failed-error.js';
 import { kinesisText } from '../../lib/sources/kinesis.js';
 import { MalformedEventError } from '../../lib/sources/malformed-event-error.js';
 import type { SourceRecord } from '../../lib/sources/source-event.js';
@@ -391,7 +391,8 @@ describe('whole batch failed', () => {
       lambdaContext(),
     );
 
-    await expect(invocation).rejects.toThrow(FullBatchFailureError);
+    await expect(invocation).rejects.toThrow(WholeBatchFailedError);
+    await expect(invocation).rejects.toThrow(FullBatchFailureError); // the deprecated alias is the same class
     await expect(invocation).rejects.toMatchObject({
       batchResponse: {
         batchItemFailures: batch.map((record) => ({ itemIdentifier: sqsStandard.idOf(record) })),

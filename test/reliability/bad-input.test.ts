@@ -10,8 +10,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import type { Destination } from '../../lib/core/types.js';
 import { sqsDestination } from '../../lib/destinations/sqs.js';
 import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
-import type { FullBatchFailureError } from '../../lib/handler/full-batch-failure-error.js';
 import type { DeadLetter } from '../../lib/handler/poison.js';
+import type { WholeBatchFailedError } from '../../lib/handler/whole-batch-failed-error.js';
 import { kinesisJson, kinesisText } from '../../lib/sources/kinesis.js';
 import { sqsJson } from '../../lib/sources/sqs.js';
 import { type FaultProxy, startFaultProxy } from '../../local/index.js';
@@ -192,8 +192,8 @@ async function invoke(handler: Handler, event: unknown): Promise<{ response: Res
     return { response: await handler(event, lambdaContext(20_000)) };
   } catch (error) {
     // By name: a ready-made function is imported afresh, with its own copy of the class.
-    if (error instanceof Error && error.name === 'FullBatchFailureError') {
-      return { response: (error as FullBatchFailureError).batchResponse, thrown: error };
+    if (error instanceof Error && error.name === 'WholeBatchFailedError') {
+      return { response: (error as WholeBatchFailedError).batchResponse, thrown: error };
     }
     throw error;
   }
@@ -907,7 +907,7 @@ describe('bad input: the destination refuses every call', () => {
       const { response, thrown } = await invoke(handler, eventOf(records)).finally(() => stub?.close());
 
       // Assert: the invocation fails, so the event source backs off and retries every record.
-      expect(thrown?.name).toBe('FullBatchFailureError');
+      expect(thrown?.name).toBe('WholeBatchFailedError');
       expect(thrown?.message).toMatch(/All 30 records of the batch failed \(SendingStopped: 30\)/);
       expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
         records.map(recordId),

@@ -168,7 +168,7 @@ const SCENARIOS: readonly Scenario[] = [
       });
       const records = [kinesisRecord({ data: marker }), kinesisRecord({ data: `{"secret":"${marker}"}` })];
       const invocation = await invoke(handler, kinesisEvent(records));
-      expect((invocation.error as Error | undefined)?.name).toBe('FullBatchFailureError');
+      expect((invocation.error as Error | undefined)?.name).toBe('WholeBatchFailedError');
       return invocation;
     },
   },

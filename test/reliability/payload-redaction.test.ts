@@ -83,7 +83,7 @@ describe('service error messages with logPayloads off', () => {
       const error = await handler(sqsEvent([sqsRecord({ body })]), lambdaContext()).catch((e: unknown) => e);
 
       // Assert
-      expect((error as Error).name).toBe('FullBatchFailureError');
+      expect((error as Error).name).toBe('WholeBatchFailedError');
       expect(output.text()).toContain('ValidationException');
       expect(output.text()).not.toContain('SECRET-MARKER');
     } finally {
