@@ -103,7 +103,7 @@ beforeAll(() => {
   run(app, 'npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']);
 }, STEP_TIMEOUT_MS);
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => rmSync(work, { recursive: true, force: true }), STEP_TIMEOUT_MS);
 
 describe('the packed package, installed into a fresh app', () => {
   it('depends at run time on neither the CDK nor the emulators, which are optional peers', () => {
