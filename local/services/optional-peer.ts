@@ -1,12 +1,14 @@
 import { createRequire } from 'node:module';
+import { AsyncSinkError } from '../../lib/core/errors.js';
 
 /**
  * Thrown when a local service needs an emulator the app has not installed. The emulators
  * are optional peer dependencies of `lambda-async-sink/testing`, so installing the
  * runtime never pulls them in; the message names the one to install.
  */
-export class MissingPeerDependencyError extends Error {
+export class MissingPeerDependencyError extends AsyncSinkError {
   override readonly name = 'MissingPeerDependencyError';
+  readonly code = 'MISSING_PEER_DEPENDENCY';
 
   constructor(
     /** The npm package to install, e.g. `kinesalite`. */

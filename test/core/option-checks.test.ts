@@ -5,9 +5,9 @@ import { AsyncSinkError, OptionError, SinkConfigurationError } from '../../lib/c
 import { optionChecks } from '../../lib/core/option-checks.js';
 import { DestinationConfigurationError } from '../../lib/destinations/destination-configuration-error.js';
 import { MalformedResponseError } from '../../lib/destinations/malformed-response-error.js';
-import { FullBatchFailureError } from '../../lib/handler/full-batch-failure-error.js';
 import { HandlerConfigurationError } from '../../lib/handler/handler-configuration-error.js';
 import { HandlerTimeoutError } from '../../lib/handler/handler-timeout-error.js';
+import { WholeBatchFailedError } from '../../lib/handler/whole-batch-failed-error.js';
 import { KplFormatError } from '../../lib/kpl/kpl-format-error.js';
 import { ProtobufWireError } from '../../lib/kpl/protobuf-wire.js';
 import { MalformedEventError } from '../../lib/sources/malformed-event-error.js';
@@ -94,7 +94,7 @@ describe('AsyncSinkError', () => {
     [new HandlerConfigurationError('convert', 'm'), 'HandlerConfigurationError', 'HANDLER_CONFIGURATION'],
     [new ConfigurationError('QUEUE_URL', 'm'), 'ConfigurationError', 'FUNCTION_CONFIGURATION'],
     [new PipelineConfigurationError(scope, 'm'), 'PipelineConfigurationError', 'PIPELINE_CONFIGURATION'],
-    [new FullBatchFailureError({ batchItemFailures: [] }, {}), 'FullBatchFailureError', 'FULL_BATCH_FAILURE'],
+    [new WholeBatchFailedError({ batchItemFailures: [] }, {}), 'WholeBatchFailedError', 'FULL_BATCH_FAILURE'],
     [new HandlerTimeoutError('m'), 'HandlerTimeoutError', 'HANDLER_TIMEOUT'],
     [new MalformedEventError('m'), 'MalformedEventError', 'MALFORMED_EVENT'],
     [new MalformedResponseError('m'), 'MalformedResponse', 'MALFORMED_RESPONSE'],
