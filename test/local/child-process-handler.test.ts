@@ -199,7 +199,7 @@ describe('child-process handlers with the pollers: a killed process fails the ba
       concurrency: 1,
       batchSize: 10,
       maximumBatchingWindowMs: 200,
-      timeoutMs: 900,
+      timeoutMs: COLD_START_ROOM_MS,
       createHandler: source.createHandler,
       onInvocation: (report) => invocations.push(report),
     });
@@ -238,7 +238,7 @@ describe('child-process handlers with the pollers: a killed process fails the ba
       client: kinesis,
       streamName: 'killed',
       bisectBatchOnFunctionError: true,
-      timeoutMs: 900,
+      timeoutMs: COLD_START_ROOM_MS,
       pollIntervalMs: 20,
       createHandler: source.createHandler,
       onInvocation: (report) => invocations.push(report),
