@@ -48,6 +48,9 @@ const caseArbitrary = fc.record({
   faults: fc.option(faultsArbitrary, { nil: undefined }),
 });
 
+/** Fewer cases when the mutation run asks (`npm run mutate` runs the tests once per mutant). */
+const PROPERTY_RUNS = Number(process.env.PROPERTY_RUNS ?? 300);
+
 type Case = typeof caseArbitrary extends fc.Arbitrary<infer T> ? T : never;
 
 /** The fewest requests an in-order packing of these entries can make. */
@@ -182,7 +185,7 @@ describe('the sink, over random records, limits and faults', () => {
           }
         }
       }),
-      { numRuns: 150 },
+      { numRuns: Math.min(150, PROPERTY_RUNS) },
     );
   }, 120_000);
 });
@@ -413,7 +416,7 @@ describe('ordered mode, over random keys, faults and late answers', () => {
         // A late answer is never applied: the core counts exactly the accepted results it waited for.
         expect(result.stats.entriesAccepted).toBe(destination.timelyAccepted);
       }),
-      { numRuns: 300 },
+      { numRuns: Math.min(300, PROPERTY_RUNS * 2) },
     );
   }, 120_000);
 });
