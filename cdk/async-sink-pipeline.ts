@@ -54,6 +54,10 @@ import {
   tuningVariables,
 } from './sink-environment.js';
 
+// The defaults name these as data (strings); CDK wants its own objects and enums.
+const ARCHITECTURES = { arm64: Architecture.ARM_64, x86_64: Architecture.X86_64 } as const;
+const OUTPUT_FORMATS = { esm: OutputFormat.ESM, cjs: OutputFormat.CJS } as const;
+
 /** Props of {@link AsyncSinkPipeline}. Unset props take the defaults in `defaults.ts`. */
 export interface AsyncSinkPipelineProps {
   /** The queue or stream to read, new or imported. */
@@ -307,7 +311,7 @@ export class AsyncSinkPipeline extends Construct {
       handler: 'handler',
       ...this.bundleRoot(entry, props),
       runtime,
-      architecture: Architecture.ARM_64,
+      architecture: ARCHITECTURES[FUNCTION_DEFAULTS.architecture],
       timeout,
       memorySize: props.memorySize ?? FUNCTION_DEFAULTS.memorySizeMb,
       role: this.role,
@@ -315,7 +319,7 @@ export class AsyncSinkPipeline extends Construct {
       environment,
       bundling: {
         forceDockerBundling: false,
-        format: OutputFormat.ESM,
+        format: OUTPUT_FORMATS[BUNDLING_DEFAULTS.format],
         target: supported.esbuildTarget,
         minify: BUNDLING_DEFAULTS.minify,
         sourceMap: BUNDLING_DEFAULTS.sourceMap,

@@ -236,7 +236,7 @@ class SinkRun<Entry> {
       const maxEntries = Math.max(1, Math.min(limits.maxEntriesPerRequest, this.rateLimiter.maxBatchSize()));
       const batch = this.queue.take(
         { maxEntries, maxBytes: limits.maxBytesPerRequest, now: Date.now() },
-        (dropped, later) => this.dropped(dropped, later),
+        (dropped, later) => this.failLater(dropped, later),
       );
       if (batch.length === 0) return;
       this.limited = this.rateLimiter.shouldBlock({ batchSize: batch.length });
@@ -388,10 +388,6 @@ class SinkRun<Entry> {
   private failEntry(queued: QueuedEntry<Entry>, failure: RecordFailure): void {
     this.fail(queued.record, failure);
     if (this.options.ordered) this.failLater(queued, this.queue.drainKey(queued.key));
-  }
-
-  private dropped(queued: QueuedEntry<Entry>, later: QueuedEntry<Entry>[]): void {
-    this.failLater(queued, later);
   }
 
   private failLater(failed: QueuedEntry<Entry>, later: readonly QueuedEntry<Entry>[]): void {

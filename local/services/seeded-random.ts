@@ -1,14 +1,11 @@
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { mersenne } from 'pure-rand/generator/mersenne';
+
 /** A reproducible source of numbers in [0, 1). */
 export type Random = () => number;
 
-/** mulberry32: a tiny 32-bit PRNG, good enough to make fault injection reproducible from a seed. */
+/** Numbers in [0, 1) from pure-rand's Mersenne Twister (it spreads even a small seed over its whole state), seeded: fault injection and sample data reproduce from a seed. */
 export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = mersenne(seed);
+  return () => uniformFloat64(generator);
 }
