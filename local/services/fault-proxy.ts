@@ -368,10 +368,28 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return;
     }
     if (target !== BATCH_WRITE_TARGETS[service] || !current.entryFailureRate) {
-      const answer = await send(req, body);
-      reply(res, answer.status, answer.headers, answer.body);
+      await sendAndReply(req, res, body);
       return;
     }
+    await answerWithEntryFaults(req, res, { target, service, body, faults: current });
+  }
+
+  async function sendAndReply(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    body: Buffer,
+  ): Promise<void> {
+    const answer = await send(req, body);
+    reply(res, answer.status, answer.headers, answer.body);
+  }
+
+  /** A batch write: fails the entries drawn, sends the rest upstream and merges the two answers. */
+  async function answerWithEntryFaults(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    call: { target: string; service: ServiceName; body: Buffer; faults: FaultConfig },
+  ): Promise<void> {
+    const { target, service, body } = call;
     let request: Record<string, unknown>;
     try {
       request = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
@@ -380,15 +398,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }
     const entries = batchEntries(service, request);
     if (!entries || entries.length === 0) {
-      const answer = await send(req, body);
-      reply(res, answer.status, answer.headers, answer.body);
+      await sendAndReply(req, res, body);
       return;
     }
     counters.entries += entries.length;
-    const failed = drawEntryFaults(service, entries.length, current, random);
+    const failed = drawEntryFaults(service, entries.length, call.faults, random);
     if (failed.size === 0) {
-      const answer = await send(req, body);
-      reply(res, answer.status, answer.headers, answer.body);
+      await sendAndReply(req, res, body);
       return;
     }
     let upstreamAnswer: Record<string, unknown> | undefined;
