@@ -184,6 +184,14 @@ export function readTuning(env: Environment): SinkTuning {
   };
 }
 
+/**
+ * The destination client's settings: the sink's own in-flight limit and request timeout, so
+ * that the client keeps as many sockets as the sink runs requests and times them out alike.
+ */
+export function clientOptions(tuning: SinkTuning): { maxInFlightRequests: number; requestTimeoutMs: number } {
+  return { maxInFlightRequests: tuning.maxInFlightRequests, requestTimeoutMs: tuning.requestTimeoutMs };
+}
+
 /** The handler options the tuning stands for, the dead-letter destination included. */
 export function tuningOptions(tuning: SinkTuning): {
   maxInFlightRequests: number;
@@ -196,10 +204,6 @@ export function tuningOptions(tuning: SinkTuning): {
   logPayloads: boolean;
 } {
   const { deadLetterQueueUrl, ordered, ...rest } = tuning;
-  const client = {
-    maxInFlightRequests: tuning.maxInFlightRequests,
-    requestTimeoutMs: tuning.requestTimeoutMs,
-  };
   return {
     ...rest,
     ...(ordered === undefined ? {} : { ordered }),
@@ -207,7 +211,7 @@ export function tuningOptions(tuning: SinkTuning): {
       ? {}
       : {
           deadLetterDestination: fromVariable(POISON_VARIABLES.deadLetterQueueUrl, () =>
-            sqsDestination({ queueUrl: deadLetterQueueUrl, ...client }),
+            sqsDestination({ queueUrl: deadLetterQueueUrl, ...clientOptions(tuning) }),
           ),
         }),
   };

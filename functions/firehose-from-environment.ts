@@ -1,5 +1,5 @@
 import { type FirehoseDestination, firehoseDestination } from '../lib/destinations/firehose.js';
-import { type Environment, fromVariable, requiredString, type SinkTuning } from './config.js';
+import { clientOptions, type Environment, fromVariable, requiredString, type SinkTuning } from './config.js';
 import { DESTINATION_VARIABLES } from './contract.js';
 
 /** The Firehose destination both `*-to-firehose` functions send to: DELIVERY_STREAM_NAME, with the tuning's client settings. */
@@ -9,8 +9,7 @@ export function firehoseFromEnvironment(env: Environment, tuning: SinkTuning): F
   return fromVariable(variable, () =>
     firehoseDestination({
       deliveryStreamName,
-      maxInFlightRequests: tuning.maxInFlightRequests,
-      requestTimeoutMs: tuning.requestTimeoutMs,
+      ...clientOptions(tuning),
     }),
   );
 }

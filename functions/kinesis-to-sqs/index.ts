@@ -5,7 +5,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { type SqsEntry, sqsDestination } from '../../lib/destinations/sqs.js';
 import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
-import { fromVariable, readTuning, requiredString, tuningOptions } from '../config.js';
+import { clientOptions, fromVariable, readTuning, requiredString, tuningOptions } from '../config.js';
 import { DESTINATION_VARIABLES } from '../contract.js';
 import { kinesisToSqs } from './convert.js';
 
@@ -15,8 +15,7 @@ const queueUrl = requiredString(env, DESTINATION_VARIABLES.sqs, 'the URL of the 
 const destination = fromVariable(DESTINATION_VARIABLES.sqs, () =>
   sqsDestination({
     queueUrl,
-    maxInFlightRequests: tuning.maxInFlightRequests,
-    requestTimeoutMs: tuning.requestTimeoutMs,
+    ...clientOptions(tuning),
   }),
 );
 

@@ -6,7 +6,14 @@
 import type { SQSRecord } from 'aws-lambda';
 import { type KinesisEntry, kinesisDestination } from '../../lib/destinations/kinesis.js';
 import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
-import { fromVariable, optionalString, readTuning, requiredString, tuningOptions } from '../config.js';
+import {
+  clientOptions,
+  fromVariable,
+  optionalString,
+  readTuning,
+  requiredString,
+  tuningOptions,
+} from '../config.js';
 import { DESTINATION_OPTION_VARIABLES, DESTINATION_VARIABLES } from '../contract.js';
 import { sqsToKinesis } from './convert.js';
 
@@ -20,8 +27,7 @@ const stream = requiredString(
 const destination = fromVariable(DESTINATION_VARIABLES.kinesis, () =>
   kinesisDestination({
     ...(stream.startsWith('arn:') ? { streamArn: stream } : { streamName: stream }),
-    maxInFlightRequests: tuning.maxInFlightRequests,
-    requestTimeoutMs: tuning.requestTimeoutMs,
+    ...clientOptions(tuning),
   }),
 );
 

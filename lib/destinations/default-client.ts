@@ -7,8 +7,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { SINK_DEFAULTS, SINK_OPTION_RANGES } from '../core/options.js';
 import { DestinationConfigurationError } from './destination-configuration-error.js';
-import { integerOption } from './option-checks.js';
+import { integerOption, numberOption } from './option-checks.js';
 
 /** Options of the client a destination creates for itself. Ignored when a client is given. */
 export interface DefaultClientOptions {
@@ -26,8 +27,9 @@ export interface DefaultClientOptions {
 
 /** The defaults of {@link DefaultClientOptions}, as data. */
 export const DEFAULT_CLIENT_SETTINGS = {
-  maxInFlightRequests: 10,
-  requestTimeoutMs: 10_000,
+  // The sink's own defaults: the client is sized and timed for the requests the sink runs.
+  maxInFlightRequests: SINK_DEFAULTS.maxInFlightRequests,
+  requestTimeoutMs: SINK_DEFAULTS.requestTimeoutMs,
   connectionTimeoutMs: 3_000,
   /** Fewer sockets than this are never kept, so a burst does not wait for a socket. */
   minSockets: 50,
@@ -73,19 +75,22 @@ export function defaultClientConfig(
   options: DefaultClientOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): DefaultClientConfig {
+  // The same ranges as the sink's options, since the same values configure both.
+  const inFlight = SINK_OPTION_RANGES.maxInFlightRequests;
   const maxInFlightRequests = integerOption(
     'maxInFlightRequests',
     options.maxInFlightRequests,
     DEFAULT_CLIENT_SETTINGS.maxInFlightRequests,
-    1,
-    1_000,
+    inFlight.min,
+    inFlight.max,
   );
-  const requestTimeout = integerOption(
+  const timeout = SINK_OPTION_RANGES.requestTimeoutMs;
+  const requestTimeout = numberOption(
     'requestTimeoutMs',
     options.requestTimeoutMs,
     DEFAULT_CLIENT_SETTINGS.requestTimeoutMs,
-    10,
-    900_000,
+    timeout.min,
+    timeout.max,
   );
   const connectionTimeout = integerOption(
     'connectionTimeoutMs',
