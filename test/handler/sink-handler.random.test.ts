@@ -13,8 +13,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntryResult } from '../../lib/core/types.js';
 import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
-import { FullBatchFailureError } from '../../lib/handler/full-batch-failure-error.js';
 import type { PoisonPolicy } from '../../lib/handler/poison.js';
+import { WholeBatchFailedError } from '../../lib/handler/whole-batch-failed-error.js';
 import type { BatchResponse } from '../../lib/sources/batch-response.js';
 import { kinesisText } from '../../lib/sources/kinesis.js';
 import type { SourceRecord } from '../../lib/sources/source-event.js';
@@ -243,7 +243,7 @@ function idOf(record: SourceRecord): string {
     : (record as KinesisStreamRecord).kinesis.sequenceNumber;
 }
 
-/** Runs one case through a fresh handler; a FullBatchFailureError counts as its batch response. */
+/** Runs one case through a fresh handler; a WholeBatchFailedError counts as its batch response. */
 async function runCase(
   c: Case,
 ): Promise<{ run: CaseRun; response: BatchResponse; answeredInTime: boolean; elapsedMs: number }> {
@@ -273,7 +273,7 @@ async function runCase(
   }, c.remainingMs);
   const startedAt = Date.now();
   const response = await handler(event as never, lambdaContext(c.remainingMs)).catch((error: unknown) => {
-    if (error instanceof FullBatchFailureError) return error.batchResponse;
+    if (error instanceof WholeBatchFailedError) return error.batchResponse;
     throw error;
   });
   const answeredInTime = !timedOut;
