@@ -25,7 +25,7 @@ import {
   SUPPORTED_RUNTIMES,
 } from './defaults.js';
 import {
-  type DestinationKind,
+  DestinationKind,
   type PipelineDestination,
   type PipelineSource,
   type ResolvedDestination,
@@ -50,6 +50,7 @@ import {
   OWNED_VARIABLES,
   PoisonPolicy,
   type SinkTuning,
+  tableKeyVariables,
   tuningMismatch,
   tuningVariables,
 } from './sink-environment.js';
@@ -279,6 +280,17 @@ export class AsyncSinkPipeline extends Construct {
     const readyMade = readyMadeFunctionFor(this.sourceKind, destination.kind);
     // A relative entry is the user's file, from the directory `cdk` runs in.
     const entry = props.entry ? resolve(props.entry) : readyMade && readyMadeEntry(readyMade);
+    if (
+      destination.kind === DestinationKind.DynamoDb &&
+      props.entry === undefined &&
+      destination.tableKeys === undefined &&
+      props.tuning?.tablePartitionKey === undefined
+    ) {
+      throw new PipelineConfigurationError(
+        this,
+        "the table's key schema cannot be read from an imported table: set tuning.tablePartitionKey (and tuning.tableSortKey if it has one)",
+      );
+    }
     if (!entry) {
       throw new PipelineConfigurationError(
         this,
@@ -296,6 +308,7 @@ export class AsyncSinkPipeline extends Construct {
     }
     const environment: Record<string, string> = {
       NODE_OPTIONS: FUNCTION_DEFAULTS.nodeOptions,
+      ...tableKeyVariables(destination),
       ...tuningVariables(props.tuning ?? {}),
       ...props.environment,
       [DESTINATION_VARIABLES[destination.kind]]: destination.address,
@@ -337,8 +350,23 @@ export class AsyncSinkPipeline extends Construct {
   }
 
   private grantDestinationWrite(destination: ResolvedDestination): void {
-    grantExactly(this.role, IAM_ACTIONS.destinationWrite[destination.kind], [destination.arn]);
+    grantExactly(
+      this.role,
+      IAM_ACTIONS.destinationWrite[destination.kind],
+      [destination.arn],
+      destination.conditions,
+    );
     grantOnKey(this.role, destination.encryptionKey, IAM_ACTIONS.destinationKey[destination.kind]);
+    if (destination.kind === DestinationKind.CloudWatch) {
+      const policy = this.role.node.tryFindChild('DefaultPolicy');
+      if (policy !== undefined) {
+        Validations.of(policy).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'cloudwatch:PutMetricData has no resource-level permissions; the grant is conditioned on the one namespace (cloudwatch:namespace)',
+        });
+      }
+    }
   }
 
   /**

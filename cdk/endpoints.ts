@@ -1,6 +1,9 @@
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { IDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { DestinationKind } from '../functions/contract.js';
 import { SourceKind } from '../lib/sources/source-event.js';
@@ -8,8 +11,29 @@ import { SourceKind } from '../lib/sources/source-event.js';
 /** What a pipeline reads from: an SQS queue or a Kinesis data stream, new or imported. */
 export type PipelineSource = IQueue | IStream;
 
-/** Where a pipeline writes to: a Kinesis data stream, a Firehose delivery stream or an SQS queue. */
-export type PipelineDestination = IStream | IDeliveryStream | IQueue;
+/** A CloudWatch metrics namespace as a destination: see {@link cloudWatchNamespace}. */
+export interface CloudWatchNamespace {
+  /** The namespace the metrics go to, e.g. `MyApp/Orders`. */
+  readonly metricNamespace: string;
+}
+
+/** A CloudWatch metrics namespace to use as a pipeline's destination. */
+export function cloudWatchNamespace(metricNamespace: string): CloudWatchNamespace {
+  return { metricNamespace };
+}
+
+/**
+ * Where a pipeline writes to: a Kinesis data stream, a Firehose delivery stream, an SQS
+ * queue, a DynamoDB table, an EventBridge event bus, an SNS topic or a CloudWatch namespace.
+ */
+export type PipelineDestination =
+  | IStream
+  | IDeliveryStream
+  | IQueue
+  | ITable
+  | IEventBus
+  | ITopic
+  | CloudWatchNamespace;
 
 export { DestinationKind, SourceKind };
 
@@ -27,6 +51,10 @@ export interface ResolvedDestination {
   readonly address: string;
   /** The customer managed key the destination is encrypted with, if the construct can see it. */
   readonly encryptionKey?: IKey;
+  /** IAM condition keys the write is granted under (CloudWatch: the namespace). */
+  readonly conditions?: Record<string, Record<string, string>>;
+  /** A DynamoDB table's key attributes, when the construct can see its schema. */
+  readonly tableKeys?: { readonly partitionKey: string; readonly sortKey?: string };
 }
 
 function isQueue(resource: PipelineSource | PipelineDestination): resource is IQueue {
@@ -44,8 +72,57 @@ export function resolveSource(source: PipelineSource): ResolvedSource {
     : { kind: SourceKind.Kinesis, stream: source };
 }
 
+/** A new `Table` can tell its key schema; an imported one cannot. Told by kind, not class. */
+function tableKeysOf(table: ITable): ResolvedDestination['tableKeys'] {
+  const schema = (table as { schema?: () => { partitionKey: { name: string }; sortKey?: { name: string } } })
+    .schema;
+  if (typeof schema !== 'function') return undefined;
+  const { partitionKey, sortKey } = schema.call(table);
+  return { partitionKey: partitionKey.name, ...(sortKey === undefined ? {} : { sortKey: sortKey.name }) };
+}
+
+/** The newer destination kinds, told apart by the property only each has. */
+function resolveNewerDestination(destination: PipelineDestination): ResolvedDestination | undefined {
+  if ('tableArn' in destination) {
+    return {
+      kind: DestinationKind.DynamoDb,
+      arn: destination.tableArn,
+      address: destination.tableName,
+      encryptionKey: destination.encryptionKey,
+      tableKeys: tableKeysOf(destination),
+    };
+  }
+  if ('eventBusArn' in destination) {
+    return {
+      kind: DestinationKind.EventBridge,
+      arn: destination.eventBusArn,
+      address: destination.eventBusName,
+    };
+  }
+  if ('topicArn' in destination) {
+    return {
+      kind: DestinationKind.Sns,
+      arn: destination.topicArn,
+      address: destination.topicArn,
+      encryptionKey: destination.masterKey,
+    };
+  }
+  if ('metricNamespace' in destination) {
+    // PutMetricData has no resource-level permission: the grant is on "*", under the namespace.
+    return {
+      kind: DestinationKind.CloudWatch,
+      arn: '*',
+      address: destination.metricNamespace,
+      conditions: { StringEquals: { 'cloudwatch:namespace': destination.metricNamespace } },
+    };
+  }
+  return undefined;
+}
+
 /** Tells the destination's kind, and what the function and its grants need of it. */
 export function resolveDestination(destination: PipelineDestination): ResolvedDestination {
+  const newer = resolveNewerDestination(destination);
+  if (newer !== undefined) return newer;
   if (isQueue(destination)) {
     return {
       kind: DestinationKind.Sqs,
@@ -62,10 +139,11 @@ export function resolveDestination(destination: PipelineDestination): ResolvedDe
       address: destination.deliveryStreamName,
     };
   }
+  const stream = destination as IStream;
   return {
     kind: DestinationKind.Kinesis,
-    arn: destination.streamArn,
-    address: destination.streamName,
-    encryptionKey: destination.encryptionKey,
+    arn: stream.streamArn,
+    address: stream.streamName,
+    encryptionKey: stream.encryptionKey,
   };
 }

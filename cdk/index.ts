@@ -10,6 +10,8 @@ export {
   SUPPORTED_RUNTIMES,
 } from './defaults.js';
 export {
+  type CloudWatchNamespace,
+  cloudWatchNamespace,
   DestinationKind,
   type PipelineDestination,
   type PipelineSource,

@@ -24,6 +24,11 @@ export const IAM_ACTIONS = {
     kinesis: ['kinesis:PutRecords'],
     firehose: ['firehose:PutRecordBatch'],
     sqs: ['sqs:SendMessage'],
+    dynamodb: ['dynamodb:BatchWriteItem'],
+    eventbridge: ['events:PutEvents'],
+    // PublishBatch is authorized by sns:Publish.
+    sns: ['sns:Publish'],
+    cloudwatch: ['cloudwatch:PutMetricData'],
   },
   /** What the event source mapping needs on the source's customer managed key. */
   sourceKey: ['kms:Decrypt'],
@@ -33,6 +38,11 @@ export const IAM_ACTIONS = {
     // Firehose encrypts with its own grant on the key: a producer needs no KMS permission.
     firehose: [],
     sqs: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    // A write to a table under a customer managed key encrypts and decrypts with it.
+    dynamodb: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
+    eventbridge: [],
+    sns: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    cloudwatch: [],
   },
   /** Lambda writing the function's own logs into its log group. */
   logs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -44,9 +54,19 @@ export const IAM_ACTIONS = {
   logs: readonly string[];
 };
 
-/** Grants exactly these actions on exactly these resources, in the grantee's own policy. */
-export function grantExactly(grantee: IGrantable, actions: readonly string[], resourceArns: string[]): Grant {
-  return Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns });
+/** Grants exactly these actions on exactly these resources, in the grantee's own policy, under these conditions. */
+export function grantExactly(
+  grantee: IGrantable,
+  actions: readonly string[],
+  resourceArns: string[],
+  conditions?: Record<string, Record<string, string>>,
+): Grant {
+  return Grant.addToPrincipal({
+    grantee,
+    actions: [...actions],
+    resourceArns,
+    ...(conditions ? { conditions } : {}),
+  });
 }
 
 /** Grants these actions on the key, when there is a customer managed key to grant on. */

@@ -6,7 +6,7 @@ import {
   POISON_VARIABLES,
   POWERTOOLS_VARIABLES,
 } from '../functions/contract.js';
-import type { DestinationKind } from './endpoints.js';
+import type { DestinationKind, ResolvedDestination } from './endpoints.js';
 
 // The runtime's own policy names: the construct sets POISON_POLICY to one of them.
 export { PoisonPolicy } from '../lib/handler/poison.js';
@@ -29,6 +29,14 @@ export interface SinkTuning {
   readonly partitionKeyField?: string;
   /** Firehose destination only: end each record with a newline (APPEND_NEWLINE; default true). */
   readonly appendNewline?: boolean;
+  /** DynamoDB destination only: the table's partition key attribute (TABLE_PARTITION_KEY); read from a new `Table`. */
+  readonly tablePartitionKey?: string;
+  /** DynamoDB destination only: the table's sort key attribute (TABLE_SORT_KEY); read from a new `Table`. */
+  readonly tableSortKey?: string;
+  /** EventBridge destination only: the events' Source (EVENT_SOURCE; default `lambda-async-sink`). */
+  readonly eventSource?: string;
+  /** EventBridge destination only: the events' DetailType (EVENT_DETAIL_TYPE; default `record`). */
+  readonly eventDetailType?: string;
 }
 
 /** The environment variable of each tuning option. */
@@ -62,6 +70,16 @@ export function tuningMismatch(tuning: SinkTuning, destination: DestinationKind)
     }
   }
   return undefined;
+}
+
+/** A DynamoDB table's key attributes as the function's variables, when the construct can see them. */
+export function tableKeyVariables(destination: ResolvedDestination): Record<string, string> {
+  const keys = destination.tableKeys;
+  if (keys === undefined) return {};
+  return {
+    [DESTINATION_OPTION_VARIABLES.tablePartitionKey]: keys.partitionKey,
+    ...(keys.sortKey === undefined ? {} : { [DESTINATION_OPTION_VARIABLES.tableSortKey]: keys.sortKey }),
+  };
 }
 
 /** The tuning as environment variables; unset options are left out, so the function's defaults hold. */

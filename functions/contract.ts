@@ -7,7 +7,15 @@
 import type { SourceKind } from '../lib/sources/source-event.js';
 
 /** The kinds of destination a ready-made function writes to. */
-export const DestinationKind = { Kinesis: 'kinesis', Firehose: 'firehose', Sqs: 'sqs' } as const;
+export const DestinationKind = {
+  Kinesis: 'kinesis',
+  Firehose: 'firehose',
+  Sqs: 'sqs',
+  DynamoDb: 'dynamodb',
+  EventBridge: 'eventbridge',
+  Sns: 'sns',
+  CloudWatch: 'cloudwatch',
+} as const;
 export type DestinationKind = (typeof DestinationKind)[keyof typeof DestinationKind];
 
 /** The ready-made functions, each in functions/<name>/index.ts and named `<source kind>-to-<destination kind>`. */
@@ -16,6 +24,14 @@ export const FUNCTION_NAMES = [
   'sqs-to-firehose',
   'kinesis-to-sqs',
   'kinesis-to-firehose',
+  'sqs-to-dynamodb',
+  'kinesis-to-dynamodb',
+  'sqs-to-eventbridge',
+  'kinesis-to-eventbridge',
+  'sqs-to-sns',
+  'kinesis-to-sns',
+  'sqs-to-cloudwatch',
+  'kinesis-to-cloudwatch',
 ] as const satisfies readonly `${SourceKind}-to-${DestinationKind}`[];
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
@@ -24,6 +40,10 @@ export const DESTINATION_VARIABLES = {
   [DestinationKind.Kinesis]: 'STREAM_NAME',
   [DestinationKind.Firehose]: 'DELIVERY_STREAM_NAME',
   [DestinationKind.Sqs]: 'QUEUE_URL',
+  [DestinationKind.DynamoDb]: 'TABLE_NAME',
+  [DestinationKind.EventBridge]: 'EVENT_BUS_NAME',
+  [DestinationKind.Sns]: 'TOPIC_ARN',
+  [DestinationKind.CloudWatch]: 'METRIC_NAMESPACE',
 } as const satisfies Record<DestinationKind, string>;
 
 /** Variables that only the functions of one destination kind read. */
@@ -32,12 +52,24 @@ export const DESTINATION_OPTION_VARIABLES = {
   partitionKeyField: 'PARTITION_KEY_FIELD',
   /** End each Firehose record with a newline (default true). */
   appendNewline: 'APPEND_NEWLINE',
+  /** The DynamoDB table's partition key attribute (required for a table). */
+  tablePartitionKey: 'TABLE_PARTITION_KEY',
+  /** The DynamoDB table's sort key attribute, if it has one. */
+  tableSortKey: 'TABLE_SORT_KEY',
+  /** The EventBridge events' Source (default `lambda-async-sink`). */
+  eventSource: 'EVENT_SOURCE',
+  /** The EventBridge events' DetailType (default `record`). */
+  eventDetailType: 'EVENT_DETAIL_TYPE',
 } as const;
 
 /** The destination kind whose functions read each of {@link DESTINATION_OPTION_VARIABLES}. */
 export const DESTINATION_OPTION_KINDS = {
   partitionKeyField: DestinationKind.Kinesis,
   appendNewline: DestinationKind.Firehose,
+  tablePartitionKey: DestinationKind.DynamoDb,
+  tableSortKey: DestinationKind.DynamoDb,
+  eventSource: DestinationKind.EventBridge,
+  eventDetailType: DestinationKind.EventBridge,
 } as const satisfies Record<keyof typeof DESTINATION_OPTION_VARIABLES, DestinationKind>;
 
 /** The sink's tuning, read by every ready-made function; unset means the handler's default. */

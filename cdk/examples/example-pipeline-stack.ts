@@ -1,9 +1,13 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Stream, StreamEncryption } from 'aws-cdk-lib/aws-kinesis';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { AsyncSinkPipeline } from '../async-sink-pipeline.js';
 import { FUNCTION_DEFAULTS, QUEUE_DEFAULTS, QUEUE_SOURCE_DEFAULTS } from '../defaults.js';
-import type { PipelineDestination, PipelineSource } from '../endpoints.js';
+import { cloudWatchNamespace, type PipelineDestination, type PipelineSource } from '../endpoints.js';
 import { READY_MADE_FUNCTIONS, type ReadyMadeFunctionName } from '../ready-made-functions.js';
 import { createSecureQueue } from '../secure-queue.js';
 import { S3DeliveryStream } from './s3-delivery-stream.js';
@@ -92,6 +96,25 @@ export class ExamplePipelineStack extends Stack {
           },
           retentionPeriod: Duration.days(QUEUE_DEFAULTS.retentionPeriodDays),
         });
+      case 'dynamodb':
+        return new Table(this, 'DestinationTable', {
+          partitionKey: { name: 'id', type: AttributeType.STRING },
+          billingMode: BillingMode.PAY_PER_REQUEST,
+          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+          removalPolicy: RemovalPolicy.DESTROY,
+        });
+      case 'eventbridge':
+        return new EventBus(this, 'DestinationBus');
+      case 'sns':
+        return new Topic(this, 'DestinationTopic', {
+          enforceSSL: true,
+          masterKey: new Key(this, 'DestinationTopicKey', {
+            enableKeyRotation: true,
+            removalPolicy: RemovalPolicy.DESTROY,
+          }),
+        });
+      case 'cloudwatch':
+        return cloudWatchNamespace(`LambdaAsyncSink/${this.stackName}`);
       default:
         throw new Error(`No example destination of kind ${kind}`);
     }
@@ -101,5 +124,9 @@ export class ExamplePipelineStack extends Stack {
 function nameOf(resource: PipelineSource | PipelineDestination): string {
   if ('queueName' in resource) return resource.queueName;
   if ('deliveryStreamName' in resource) return resource.deliveryStreamName;
+  if ('tableName' in resource) return resource.tableName;
+  if ('eventBusName' in resource) return resource.eventBusName;
+  if ('topicName' in resource) return resource.topicName;
+  if ('metricNamespace' in resource) return resource.metricNamespace;
   return resource.streamName;
 }
