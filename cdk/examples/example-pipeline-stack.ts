@@ -2,7 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Stream, StreamEncryption } from 'aws-cdk-lib/aws-kinesis';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { Alias } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { AsyncSinkPipeline } from '../async-sink-pipeline.js';
@@ -106,12 +106,10 @@ export class ExamplePipelineStack extends Stack {
       case 'eventbridge':
         return new EventBus(this, 'DestinationBus');
       case 'sns':
+        // Encrypted with the AWS managed key aws/sns: at rest, with no key policy to manage.
         return new Topic(this, 'DestinationTopic', {
           enforceSSL: true,
-          masterKey: new Key(this, 'DestinationTopicKey', {
-            enableKeyRotation: true,
-            removalPolicy: RemovalPolicy.DESTROY,
-          }),
+          masterKey: Alias.fromAliasName(this, 'DestinationTopicKey', 'alias/aws/sns'),
         });
       case 'cloudwatch':
         return cloudWatchNamespace(`LambdaAsyncSink/${this.stackName}`);

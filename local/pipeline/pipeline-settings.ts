@@ -9,6 +9,14 @@ export const PIPELINE_NAMES = [
   'sqs-to-firehose',
   'kinesis-to-sqs',
   'kinesis-to-firehose',
+  'sqs-to-dynamodb',
+  'kinesis-to-dynamodb',
+  'sqs-to-eventbridge',
+  'kinesis-to-eventbridge',
+  'sqs-to-sns',
+  'kinesis-to-sns',
+  'sqs-to-cloudwatch',
+  'kinesis-to-cloudwatch',
 ] as const satisfies readonly FunctionName[];
 export type PipelineName = (typeof PIPELINE_NAMES)[number];
 

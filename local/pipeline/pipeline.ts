@@ -33,10 +33,11 @@ import { drainQueue, queueDepth, readShard, readStream } from '../services/read-
 import { startSqsServer } from '../services/sqs-server.js';
 import { Closers } from './closers.js';
 import { CLEARED_VARIABLES, destinationVariables, loadFunction, setEnvironment } from './function-module.js';
+import { isNewerDestination, type NewerDestination, startNewerDestination } from './newer-destinations.js';
 import type { PipelineOptions, PipelineProgress, PipelineSettings } from './pipeline-settings.js';
 import { PIPELINE_DEFAULTS, type PipelineName, pipelineSettings } from './pipeline-settings.js';
 import { produceToQueue, produceToStream } from './producers.js';
-import { sampleRecordId, sampleRecordIdOf } from './sample-records.js';
+import { sampleMetricDatum, sampleRecordId, sampleRecordIdOf } from './sample-records.js';
 
 export { type SimpleFaults, simpleFaults } from '../services/simple-faults.js';
 export type {
@@ -173,13 +174,24 @@ interface Destination {
   readonly endpoint: string;
   readonly queueUrl: string;
   readonly functionVariables: Readonly<Record<string, string>>;
+  /** A DynamoDB, EventBridge, SNS or CloudWatch destination reads itself back. */
+  readonly newer?: NewerDestination;
 }
 
 async function createDestination(
   services: Services,
   settings: PipelineSettings,
   kind: DestinationKind,
+  closers: Closers,
 ): Promise<Destination> {
+  if (isNewerDestination(kind)) {
+    const client = services.sqs;
+    const newer = await startNewerDestination(kind, closers, {
+      endpoint: services.sqsServer.endpoint,
+      client,
+    });
+    return { endpoint: newer.endpoint, queueUrl: '', functionVariables: newer.functionVariables, newer };
+  }
   if (kind === 'kinesis') {
     await createKinesisStream(services.kinesis!, NAMES.destination, settings.shards);
     return {
@@ -273,6 +285,7 @@ async function readDestination(
   destination: Destination,
   kind: DestinationKind,
 ): Promise<string[]> {
+  if (destination.newer !== undefined) return destination.newer.read();
   if (kind === 'kinesis') return readStream(services.kinesis!, NAMES.destination);
   if (kind === 'firehose') {
     return (await services.firehoseServer!.readDelivered(NAMES.destination)).map((b) => b.toString('utf8'));
@@ -323,7 +336,7 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
 
     stage('creating the source and the destination');
     const source = await createSource(services, settings, fromSqs);
-    const destination = await createDestination(services, settings, kind);
+    const destination = await createDestination(services, settings, kind, closers);
     const proxy = await startFaultProxy({
       upstream: destination.endpoint,
       seed: settings.seed,
@@ -350,6 +363,8 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
       count: settings.records,
       recordBytes: settings.recordBytes,
       onProduced: (n: number) => (produced += n),
+      // CloudWatch takes metric data only: the record is a datum naming its id.
+      ...(kind === 'cloudwatch' ? { payload: sampleMetricDatum } : {}),
     };
     let producerDone = false;
     let producerError: unknown;

@@ -11,6 +11,12 @@ export interface ProducerPlan {
   readonly recordBytes: number;
   /** Called with the number of records each successful write added. */
   readonly onProduced: (count: number) => void;
+  /** The payload of record `index` of `count`; {@link sampleRecord} unless the destination needs another shape. */
+  readonly payload?: (index: number, count: number, bytes: number) => string;
+}
+
+function payloadOf(plan: ProducerPlan, index: number): string {
+  return (plan.payload ?? sampleRecord)(index, plan.count, plan.recordBytes);
 }
 
 /** Sends the records to a queue, ten per `SendMessageBatch`, several batches at once; failed entries are sent again. */
@@ -22,7 +28,7 @@ export async function produceToQueue(client: SQSClient, queueUrl: string, plan: 
       next = Math.min(plan.count, start + 10);
       let entries = Array.from({ length: next - start }, (_, i) => ({
         Id: String(start + i),
-        MessageBody: sampleRecord(start + i, plan.count, plan.recordBytes),
+        MessageBody: payloadOf(plan, start + i),
       }));
       while (entries.length > 0) {
         const out = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
@@ -50,7 +56,7 @@ export async function produceToStream(
     const entries: PutRecordsRequestEntry[] = [];
     for (let i = start; i < end; i++) {
       entries.push({
-        Data: Buffer.from(sampleRecord(i, plan.count, plan.recordBytes)),
+        Data: Buffer.from(payloadOf(plan, i)),
         PartitionKey: sampleRecordId(i, plan.count),
       });
     }

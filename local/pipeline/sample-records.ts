@@ -15,6 +15,19 @@ export function sampleRecord(index: number, total: number, bytes: number): strin
   return JSON.stringify({ ...head, pad: '.'.repeat(Math.max(0, bytes - bare.length)) });
 }
 
+/**
+ * The `index`-th record as a CloudWatch metric datum, for the `*-to-cloudwatch` pipelines: the
+ * record's id is its one dimension's value, since CloudWatch keeps no field of its own.
+ */
+export function sampleMetricDatum(index: number, total: number): string {
+  return JSON.stringify({
+    MetricName: 'SampleRecords',
+    Dimensions: [{ Name: 'id', Value: sampleRecordId(index, total) }],
+    Value: index,
+    Unit: 'Count',
+  });
+}
+
 const ID_PATTERN = /"id":"(r-\d+)"/;
 
 /** The id inside a payload read back from a destination, or undefined when it holds none. */

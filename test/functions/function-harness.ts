@@ -18,6 +18,14 @@ const IMPORTERS = {
   'sqs-to-firehose': () => import('../../functions/sqs-to-firehose/index.js'),
   'kinesis-to-sqs': () => import('../../functions/kinesis-to-sqs/index.js'),
   'kinesis-to-firehose': () => import('../../functions/kinesis-to-firehose/index.js'),
+  'sqs-to-dynamodb': () => import('../../functions/sqs-to-dynamodb/index.js'),
+  'kinesis-to-dynamodb': () => import('../../functions/kinesis-to-dynamodb/index.js'),
+  'sqs-to-eventbridge': () => import('../../functions/sqs-to-eventbridge/index.js'),
+  'kinesis-to-eventbridge': () => import('../../functions/kinesis-to-eventbridge/index.js'),
+  'sqs-to-sns': () => import('../../functions/sqs-to-sns/index.js'),
+  'kinesis-to-sns': () => import('../../functions/kinesis-to-sns/index.js'),
+  'sqs-to-cloudwatch': () => import('../../functions/sqs-to-cloudwatch/index.js'),
+  'kinesis-to-cloudwatch': () => import('../../functions/kinesis-to-cloudwatch/index.js'),
 } as const;
 
 export type FunctionName = keyof typeof IMPORTERS;

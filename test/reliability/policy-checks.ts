@@ -33,6 +33,7 @@ export const WILDCARD_RESOURCE_ALLOW_LIST = [
     actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
     principal: undefined,
     resource: /^\/(records|errors)\/\*$/,
+    condition: undefined,
     reason:
       'Firehose names each S3 object (prefix, date path, random suffix) when it delivers, so the ' +
       "delivery role's object-level actions can be scoped no closer than the records/ and errors/ " +
@@ -43,10 +44,22 @@ export const WILDCARD_RESOURCE_ALLOW_LIST = [
     actions: ['s3:PutObject'],
     principal: { Service: 'logging.s3.amazonaws.com' },
     resource: /^\/delivery-bucket\/\*$/,
+    condition: undefined,
     reason:
       'S3 server access logging writes log objects that it names itself under the target prefix; the ' +
       'bucket policy AWS documents for the logging.s3.amazonaws.com principal grants s3:PutObject on ' +
       '<bucket>/<prefix>*, limited by aws:SourceArn and aws:SourceAccount conditions.',
+  },
+  {
+    id: 'cloudwatch-metrics-by-namespace',
+    actions: ['cloudwatch:PutMetricData'],
+    principal: undefined,
+    resource: /^\*$/,
+    /** The statement must hold StringEquals on this key, with one literal value. */
+    condition: 'cloudwatch:namespace',
+    reason:
+      'cloudwatch:PutMetricData has no resource types (Service Authorization Reference), so its Resource ' +
+      'can only be "*"; the grant is narrowed to the one namespace by a cloudwatch:namespace condition.',
   },
 ] as const;
 
@@ -140,8 +153,19 @@ export function allowListEntryFor(statement: Json): AllowListEntry | undefined {
     (entry) =>
       JSON.stringify([...entry.actions].sort()) === JSON.stringify(actions) &&
       JSON.stringify(entry.principal) === JSON.stringify(statement.Principal) &&
-      wildcards.every(({ text, anchored }) => anchored && entry.resource.test(text)),
+      // A bare "*" is anchored to nothing: only a required condition may narrow it.
+      wildcards.every(
+        ({ text, anchored }) => (anchored || entry.condition !== undefined) && entry.resource.test(text),
+      ) &&
+      (entry.condition === undefined || narrowsBy(statement, entry.condition)),
   );
+}
+
+/** True when the statement is limited by StringEquals on `key` to one literal value. */
+function narrowsBy(statement: Json, key: string): boolean {
+  const equals = (statement.Condition as Json | undefined)?.StringEquals as Json | undefined;
+  const value = equals?.[key];
+  return typeof value === 'string' && value !== '' && !value.includes('*');
 }
 
 /** Statements whose resource is or holds `*`, other than TLS-only denies and allow-listed ones; and NotResource. */
