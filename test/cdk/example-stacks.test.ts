@@ -233,7 +233,7 @@ describe.each(EXAMPLE_PIPELINES)('the %s example stack', (pipeline) => {
 describe('picking the example by context', () => {
   it('names the pipelines there are when the name is unknown', () => {
     expect(() => parseExamplePipeline('sqs-to-nowhere')).toThrow(
-      'use -c pipeline=<sqs-to-kinesis|sqs-to-firehose|kinesis-to-sqs|kinesis-to-firehose>',
+      `use -c pipeline=<${EXAMPLE_PIPELINES.join('|')}>`,
     );
     expect(parseExamplePipeline('kinesis-to-firehose')).toBe('kinesis-to-firehose');
   });
