@@ -66,6 +66,8 @@ class SinkRun<Entry> {
   private lastErrors: (string | undefined)[] | undefined;
   /** The rate limiter refused the last request: wait for one to end rather than poll. */
   private limited = false;
+  /** A wake-up on the next event-loop turn is scheduled (see {@link dispatch}). */
+  private turnPending = false;
 
   constructor(
     private readonly destination: Destination<Entry>,
@@ -246,7 +248,24 @@ class SinkRun<Entry> {
       }
       this.stats.batchFill += batch.length / maxEntries;
       this.start(batch);
+      if (this.inFlight.size < this.options.maxInFlightRequests && this.queue.length > 0) {
+        // One request per event-loop turn: the SDK's chain (serialize, sign, write) runs on
+        // microtasks, so requests started together would all serialize before the first is
+        // written. Started one per turn, the first is on the wire after one request's work.
+        this.nextTurn();
+        return;
+      }
     }
+  }
+
+  /** Wakes the run loop on the next event-loop turn, once, to start the next request. */
+  private nextTurn(): void {
+    if (this.turnPending) return;
+    this.turnPending = true;
+    setImmediate(() => {
+      this.turnPending = false;
+      this.signal();
+    });
   }
 
   private start(batch: QueuedEntry<Entry>[]): void {
