@@ -6,10 +6,11 @@ import {
   type PutRecordBatchOutput,
 } from '@aws-sdk/client-firehose';
 import type { Destination, EntryResult } from '../core/types.js';
-import { type DefaultClientOptions, defaultClientConfig } from './default-client.js';
+import { type DefaultClientOptions, defaultClientConfig, withoutSdkLogger } from './default-client.js';
 import { classifyAwsError, failedEntryResult } from './error-classifier.js';
 import { MalformedResponseError } from './malformed-response-error.js';
-import { stringOption } from './option-checks.js';
+import { requestBodyOption, stringOption } from './option-checks.js';
+import { base64Of, bodyBytes, jsonStringOf, type RequestBodyMode, sendWithBody } from './prebuilt-body.js';
 
 /** One Firehose record. Firehose concatenates records: add your own delimiter (e.g. `\n`) if readers need one. */
 export interface FirehoseEntry {
@@ -22,6 +23,13 @@ export interface FirehoseDestinationOptions extends DefaultClientOptions {
   readonly deliveryStreamName: string;
   /** Your own client; when omitted the destination creates one (see {@link DefaultClientOptions}). */
   readonly client?: FirehoseClient;
+  /**
+   * Who writes the `PutRecordBatch` body: `'built'` (the destination, byte for byte as the
+   * SDK would, at a fraction of the CPU) or `'sdk'` (the SDK's serializer). Default
+   * `'built'` for the client the destination creates, `'sdk'` for your own client, whose
+   * middleware may expect the records in the command's input.
+   */
+  readonly requestBody?: RequestBodyMode;
 }
 
 /** A Firehose destination, with the client it sends through. */
@@ -62,6 +70,33 @@ export function putRecordBatchInput(
 }
 
 /**
+ * The `PutRecordBatch` body for a batch, byte for byte what the SDK serializes from
+ * {@link putRecordBatchInput}, as test/destinations/request-body.conformance.test.ts checks.
+ */
+export function putRecordBatchBody(deliveryStreamName: string, entries: readonly FirehoseEntry[]): Buffer {
+  let json = `{"DeliveryStreamName":${jsonStringOf(deliveryStreamName)},"Records":[`;
+  for (let i = 0; i < entries.length; i++) {
+    json += i === 0 ? '{"Data":"' : ',{"Data":"';
+    json += base64Of(entries[i].data);
+    json += '"}';
+  }
+  return bodyBytes(`${json}]}`);
+}
+
+/** The `PutRecordBatch` command for a batch, its body built by the destination or by the SDK. */
+export function putRecordBatchCommand(
+  deliveryStreamName: string,
+  entries: readonly FirehoseEntry[],
+  requestBody: RequestBodyMode,
+): PutRecordBatchCommand {
+  if (requestBody === 'sdk')
+    return new PutRecordBatchCommand(putRecordBatchInput(deliveryStreamName, entries));
+  const command = new PutRecordBatchCommand(putRecordBatchInput(deliveryStreamName, []));
+  sendWithBody(command, putRecordBatchBody(deliveryStreamName, entries));
+  return command;
+}
+
+/**
  * One result per entry, matched by position as `PutRecordBatch` answers. A record counts
  * as accepted only with a record id and no error code.
  */
@@ -91,7 +126,9 @@ export function firehoseDestination(options: FirehoseDestinationOptions): Fireho
     DELIVERY_STREAM_NAME,
     'the Firehose stream name, 1 to 64 of [a-zA-Z0-9_.-]',
   );
-  const client = options.client ?? new FirehoseClient(defaultClientConfig('FIREHOSE', options));
+  const client =
+    options.client ?? withoutSdkLogger(new FirehoseClient(defaultClientConfig('FIREHOSE', options)));
+  const requestBody = requestBodyOption(options.requestBody, options.client === undefined);
 
   return {
     name: `firehose:${deliveryStreamName}`,
@@ -104,12 +141,9 @@ export function firehoseDestination(options: FirehoseDestinationOptions): Fireho
     sizeOf: firehoseEntrySize,
     invalidReason: firehoseInvalidReason,
     async send(entries, signal) {
-      const output = await client.send(
-        new PutRecordBatchCommand(putRecordBatchInput(deliveryStreamName, entries)),
-        {
-          abortSignal: signal,
-        },
-      );
+      const output = await client.send(putRecordBatchCommand(deliveryStreamName, entries, requestBody), {
+        abortSignal: signal,
+      });
       return putRecordBatchResults(output, entries.length);
     },
     classifyError: (error) => classifyAwsError(error),

@@ -1,6 +1,7 @@
 /** Checks of destination options, done once at creation so that bad configuration fails at cold start. */
 import { optionChecks } from '../core/option-checks.js';
 import { DestinationConfigurationError } from './destination-configuration-error.js';
+import { REQUEST_BODY_MODES, type RequestBodyMode } from './prebuilt-body.js';
 
 const check = optionChecks((option, message) => new DestinationConfigurationError(option, message));
 
@@ -39,4 +40,16 @@ export function stringOption(
 /** Returns `value ?? fallback` after checking it is a boolean. */
 export function booleanOption(option: string, value: boolean | undefined, fallback: boolean): boolean {
   return check.boolean(option, value ?? fallback);
+}
+
+/** The `requestBody` option: `'built'` by default when the destination created its client, else `'sdk'`. */
+export function requestBodyOption(value: RequestBodyMode | undefined, ownClient: boolean): RequestBodyMode {
+  if (value === undefined) return ownClient ? 'built' : 'sdk';
+  if (!REQUEST_BODY_MODES.includes(value)) {
+    throw new DestinationConfigurationError(
+      'requestBody',
+      `requestBody must be 'built' or 'sdk'; got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
 }

@@ -7,10 +7,12 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Destination, EntryResult } from '../core/types.js';
-import { type DefaultClientOptions, defaultClientConfig } from './default-client.js';
+import { type DefaultClientOptions, defaultClientConfig, withoutSdkLogger } from './default-client.js';
 import { DestinationConfigurationError } from './destination-configuration-error.js';
 import { classifyAwsError, failedEntryResult, THROTTLING_ERROR_CODES } from './error-classifier.js';
-import { booleanOption, integerOption } from './option-checks.js';
+import { booleanOption, integerOption, requestBodyOption } from './option-checks.js';
+import { type RequestBodyMode, sendWithBody } from './prebuilt-body.js';
+import { md5Mismatches, sendMessageBatchBody } from './sqs-batch-body.js';
 import {
   invalidAttributesReason,
   invalidCharacterIn,
@@ -57,6 +59,13 @@ export interface SqsDestinationOptions extends DefaultClientOptions {
   readonly contentBasedDeduplication?: boolean;
   /** The queue's `MaximumMessageSize` attribute, in bytes, if set below SQS's 1 MiB (1,024 to 1,048,576). */
   readonly maxMessageBytes?: number;
+  /**
+   * Who writes the `SendMessageBatch` body: `'built'` (the destination, byte for byte as
+   * the SDK would, at a fraction of the CPU) or `'sdk'` (the SDK's serializer). Default
+   * `'built'` for the client the destination creates, `'sdk'` for your own client, whose
+   * middleware may expect the messages in the command's input.
+   */
+  readonly requestBody?: RequestBodyMode;
 }
 
 /** An SQS destination, with the client it sends through. */
@@ -166,16 +175,44 @@ export function sendMessageBatchInput(
   };
 }
 
+/** The `SendMessageBatch` command for a batch, its body built by the destination or by the SDK. */
+export function sendMessageBatchCommand(
+  queueUrl: string,
+  entries: readonly SqsEntry[],
+  requestBody: RequestBodyMode,
+): SendMessageBatchCommand {
+  if (requestBody === 'sdk') return new SendMessageBatchCommand(sendMessageBatchInput(queueUrl, entries));
+  const body = sendMessageBatchBody(queueUrl, entries);
+  if (body === undefined) return new SendMessageBatchCommand(sendMessageBatchInput(queueUrl, entries));
+  // The input keeps the queue URL: the client may send to its host.
+  const command = new SendMessageBatchCommand(sendMessageBatchInput(queueUrl, []));
+  sendWithBody(command, body);
+  return command;
+}
+
 /**
- * One result per entry, matched by `Id`. `SenderFault: true` means the message itself is
+ * One result per entry, matched by `Id`. An entry in `md5Mismatched` arrived altered and
+ * is retried, as the SDK's own check would have failed its request. `SenderFault: true` means the message itself is
  * at fault and is not retried, except for a throttling code, which only asks to slow down.
  * An entry the response does not mention is retried, never reported done.
  */
-export function sendMessageBatchResults(output: SendMessageBatchResult, entryCount: number): EntryResult[] {
+export function sendMessageBatchResults(
+  output: SendMessageBatchResult,
+  entryCount: number,
+  md5Mismatched: ReadonlySet<string> = new Set(),
+): EntryResult[] {
   const results: (EntryResult | undefined)[] = new Array(entryCount).fill(undefined);
   for (const success of output.Successful ?? []) {
     const index = positionOf(success.Id, entryCount);
-    if (index !== undefined && success.MessageId) results[index] = { status: 'accepted' };
+    if (index === undefined || !success.MessageId) continue;
+    results[index] =
+      success.Id !== undefined && md5Mismatched.has(success.Id)
+        ? {
+            status: 'retryable',
+            code: 'MD5Mismatch',
+            message: 'MD5OfMessageBody does not match the body sent',
+          }
+        : { status: 'accepted' };
   }
   // Failures come second so that an id reported both ways is not taken as delivered.
   for (const failure of output.Failed ?? []) {
@@ -255,6 +292,7 @@ export function sqsDestination(options: SqsDestinationOptions): SqsDestination {
     SQS_LIMITS.maxBytesPerEntry,
   );
   const client = options.client ?? createDefaultSqsClient(options);
+  const requestBody = requestBodyOption(options.requestBody, options.client === undefined);
   const queue: SqsQueueKind = { fifo, contentBasedDeduplication, maxMessageBytes };
 
   return {
@@ -269,13 +307,12 @@ export function sqsDestination(options: SqsDestinationOptions): SqsDestination {
     sizeOf: sqsEntrySize,
     invalidReason: (entry, size) => sqsInvalidReason(entry, queue, size),
     async send(entries, signal) {
-      const output = await client.send(
-        new SendMessageBatchCommand(sendMessageBatchInput(queueUrl, entries)),
-        {
-          abortSignal: signal,
-        },
-      );
-      return sendMessageBatchResults(output, entries.length);
+      const output = await client.send(sendMessageBatchCommand(queueUrl, entries, requestBody), {
+        abortSignal: signal,
+      });
+      // With a built body the SDK's MD5 check sees no entries; the same check is made here.
+      const mismatched = requestBody === 'built' ? md5Mismatches(output.Successful, entries) : undefined;
+      return sendMessageBatchResults(output, entries.length, mismatched);
     },
     classifyError: (error) => classifyAwsError(error),
     // Only a FIFO queue keeps a group in order; a standard queue's group (fair queues) does not.
@@ -286,8 +323,10 @@ export function sqsDestination(options: SqsDestinationOptions): SqsDestination {
 function createDefaultSqsClient(options: SqsDestinationOptions): SQSClient {
   const config = defaultClientConfig('SQS', options);
   // With an endpoint configured the client must not switch to the queue URL's host.
-  return new SQSClient({
-    ...config,
-    ...(config.endpoint === undefined ? {} : { useQueueUrlAsEndpoint: false }),
-  });
+  return withoutSdkLogger(
+    new SQSClient({
+      ...config,
+      ...(config.endpoint === undefined ? {} : { useQueueUrlAsEndpoint: false }),
+    }),
+  );
 }

@@ -6,6 +6,7 @@ import {
   sqsDestination,
 } from '../../lib/destinations/index.js';
 import { sendMessageBatchInput, sendMessageBatchResults } from '../../lib/destinations/sqs.js';
+import { md5Mismatches } from '../../lib/destinations/sqs-batch-body.js';
 import { LOCAL_AWS } from '../../local/index.js';
 import { type LocalSqs, startLocalSqs } from './local-destinations.js';
 
@@ -307,6 +308,29 @@ describe('sqsDestination: request and response', () => {
       { status: 'retryable', code: 'InternalError', message: 'both ways', throttled: false },
       { status: 'retryable', code: 'MalformedResponse', message: expect.any(String) },
     ]);
+  });
+});
+
+describe('sqsDestination: the MD5 check of a built body', () => {
+  it('retries an entry whose MD5OfMessageBody is missing or does not match, and accepts the rest', () => {
+    // Arrange: md5('a') and md5('é') are known; entry 1 comes back with the wrong digest, entry 2 with none.
+    const entries: SqsEntry[] = [{ body: 'a' }, { body: 'b' }, { body: 'é' }];
+    const output = {
+      Successful: [
+        { Id: '0', MessageId: 'm0', MD5OfMessageBody: '0cc175b9c0f1b6a831c399e269772661' },
+        { Id: '1', MessageId: 'm1', MD5OfMessageBody: '0cc175b9c0f1b6a831c399e269772661' },
+        { Id: '2', MessageId: 'm2' },
+      ],
+    };
+
+    // Act
+    const mismatched = md5Mismatches(output.Successful, entries);
+    const results = sendMessageBatchResults(output, entries.length, mismatched);
+
+    // Assert
+    expect([...mismatched]).toEqual(['1', '2']);
+    expect(results.map((result) => result.status)).toEqual(['accepted', 'retryable', 'retryable']);
+    expect(results[1]).toMatchObject({ code: 'MD5Mismatch' });
   });
 });
 
