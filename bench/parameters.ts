@@ -86,3 +86,38 @@ export const COLD_START = {
   /** As cdk/defaults.ts bundles them: bundled CommonJS dependencies call `require`. */
   banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
 } as const;
+
+/**
+ * P6 (issue 13): the whole path's client CPU per record, SQS event to destination over
+ * loopback (stubs that answer at once, in the destination process), for the destination
+ * with its default client, the same as it was before issue 13 (SDK serializer, SDK logger
+ * middleware), and a minimal client; runs interleaved, the order rotating each round.
+ */
+export const WHOLE_PATH = {
+  records: { kinesis: 10_000, firehose: 10_000, sqs: 2_000 },
+  maxInFlightRequests: 10,
+  warmupRounds: 3,
+  rounds: 21,
+  seed: 6,
+  deliveryStreamName: 'bench-delivery',
+  queueUrl: 'http://sqs.us-east-1.localhost/000000000000/bench-queue',
+  /** Goal: the default client's CPU per record at most this multiple of the minimal client's. */
+  goalRatio: 1.25,
+} as const;
+
+/** P7 (issue 13): wall time at +LATENCY.latencyMs against max(client CPU, ideal); first request on the wire. */
+export const WALL_TIME = {
+  goalRatio: 1.2,
+} as const;
+
+/**
+ * P9 (issue 13): Lambda's price model. CPU share in proportion to memory, 1,769 MB = one
+ * vCPU (AWS Lambda Developer Guide, "Configure Lambda function memory"); on-demand prices
+ * of US East (N. Virginia), first tier (aws.amazon.com/lambda/pricing).
+ */
+export const LAMBDA_COST = {
+  memoryMb: [128, 512, 1_769],
+  oneVcpuMb: 1_769,
+  pricePerGbSecond: { arm64: 0.0000133334, x86_64: 0.0000166667 },
+  pricePerMillionRequests: 0.2,
+} as const;

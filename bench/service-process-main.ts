@@ -1,14 +1,16 @@
 /**
  * The child process that hosts the destination: the Kinesis stub with the fault proxy in
- * front of it. It runs apart from the contenders so that its CPU (JSON parsing, the
+ * front of it, and the Firehose and SQS stub. It runs apart from the contenders so that its CPU (JSON parsing, the
  * proxy's copying) is not charged to the client being measured.
  */
 import { startFaultProxy } from '../local/services/fault-proxy.js';
+import { startBatchStub } from './batch-stub.js';
 import { startKinesisStub } from './kinesis-stub.js';
 import type { ServiceCommand, ServiceReply } from './service-protocol.js';
 
 const stub = await startKinesisStub();
 const proxy = await startFaultProxy({ upstream: stub.endpoint, seed: 1 });
+const batchStub = await startBatchStub();
 
 let cpuSinceReset = process.cpuUsage();
 
@@ -44,7 +46,7 @@ process.on('message', (command: ServiceCommand) => {
       });
       return;
     case 'close':
-      Promise.all([proxy.close(), stub.close()]).finally(() => {
+      Promise.all([proxy.close(), stub.close(), batchStub.close()]).finally(() => {
         reply({ type: 'done', id: command.id });
         process.disconnect();
       });
@@ -52,4 +54,9 @@ process.on('message', (command: ServiceCommand) => {
   }
 });
 
-reply({ type: 'ready', stubEndpoint: stub.endpoint, proxyEndpoint: proxy.endpoint });
+reply({
+  type: 'ready',
+  stubEndpoint: stub.endpoint,
+  proxyEndpoint: proxy.endpoint,
+  batchStubEndpoint: batchStub.endpoint,
+});

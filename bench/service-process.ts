@@ -10,6 +10,8 @@ export interface ServiceProcess {
   readonly stubEndpoint: string;
   /** The fault proxy in front of the stub. */
   readonly proxyEndpoint: string;
+  /** The Firehose and SQS stub, answering at once. */
+  readonly batchStubEndpoint: string;
   configure(stub: StubConfig, faults: FaultConfig): Promise<void>;
   /** Forgets what arrived and zeroes the stub's and the proxy's counters. */
   reset(): Promise<void>;
@@ -35,7 +37,7 @@ export async function startServiceProcess(): Promise<ServiceProcess> {
       else pending.get(reply.id)?.(reply);
     });
   });
-  const { stubEndpoint, proxyEndpoint } = await ready;
+  const { stubEndpoint, proxyEndpoint, batchStubEndpoint } = await ready;
 
   function ask(request: Request): Promise<ServiceReply> {
     const id = nextId++;
@@ -51,6 +53,7 @@ export async function startServiceProcess(): Promise<ServiceProcess> {
   return {
     stubEndpoint,
     proxyEndpoint,
+    batchStubEndpoint,
     configure: async (stub, faults) => {
       await ask({ type: 'configure', stub, faults });
     },

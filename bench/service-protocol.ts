@@ -16,7 +16,13 @@ export type ServiceCommand =
 
 /** What the destination process answers. */
 export type ServiceReply =
-  | { readonly type: 'ready'; readonly stubEndpoint: string; readonly proxyEndpoint: string }
+  | {
+      readonly type: 'ready';
+      readonly stubEndpoint: string;
+      readonly proxyEndpoint: string;
+      /** The Firehose and SQS stub (bench/batch-stub.ts). */
+      readonly batchStubEndpoint: string;
+    }
   | { readonly type: 'done'; readonly id: number }
   | {
       readonly type: 'report';

@@ -125,7 +125,7 @@ const attributeValue: fc.Arbitrary<MessageAttributeValue> = fc.record(
     StringListValues: fc.array(text(0, 10), { maxLength: 3 }),
     BinaryListValues: fc.array(bytes, { maxLength: 3 }),
   },
-  { requiredKeys: [] },
+  { requiredKeys: ['DataType'] },
 );
 const attributes = fc.dictionary(
   fc.oneof(text(0, 12), fc.constantFrom('0', '1', '2', '10', '01', '-1', '4294967295', 'a', '__proto__x')),

@@ -1,3 +1,4 @@
+import type { SendMessageBatchResultEntry } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   DestinationConfigurationError,
@@ -313,14 +314,15 @@ describe('sqsDestination: request and response', () => {
 
 describe('sqsDestination: the MD5 check of a built body', () => {
   it('retries an entry whose MD5OfMessageBody is missing or does not match, and accepts the rest', () => {
-    // Arrange: md5('a') and md5('é') are known; entry 1 comes back with the wrong digest, entry 2 with none.
+    // Arrange: md5('a') is known; entry 1 comes back with a's digest, entry 2 with none (a malformed answer).
     const entries: SqsEntry[] = [{ body: 'a' }, { body: 'b' }, { body: 'é' }];
     const output = {
       Successful: [
         { Id: '0', MessageId: 'm0', MD5OfMessageBody: '0cc175b9c0f1b6a831c399e269772661' },
         { Id: '1', MessageId: 'm1', MD5OfMessageBody: '0cc175b9c0f1b6a831c399e269772661' },
-        { Id: '2', MessageId: 'm2' },
+        { Id: '2', MessageId: 'm2' } as SendMessageBatchResultEntry,
       ],
+      Failed: [],
     };
 
     // Act
