@@ -5,7 +5,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import {
-  type KinesisClient,
+  KinesisClient,
   PutRecordCommand,
   PutRecordsCommand,
   type PutRecordsRequestEntry,
@@ -13,6 +13,7 @@ import {
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { AsyncSink } from '../lib/core/sink.js';
 import type { SinkStats } from '../lib/core/types.js';
+import { defaultClientConfig } from '../lib/destinations/default-client.js';
 import { type KinesisDestination, kinesisDestination } from '../lib/destinations/kinesis.js';
 import { createKinesisClient } from '../local/services/clients.js';
 import { LOCAL } from './parameters.js';
@@ -50,18 +51,22 @@ async function timed(work: () => Promise<Omit<ContenderRun, 'elapsedMs' | 'cpuMs
   return { ...result, elapsedMs, cpuMs: (used.user + used.system) / 1_000 };
 }
 
-/** The project's sink: the Kinesis destination with its default client, and AsyncSink. */
-export function sinkContender(endpoint: string, maxInFlightRequests = 10): Contender {
-  const destination: KinesisDestination = kinesisDestination({
-    streamName: LOCAL.streamName,
-    endpoint,
-    region: LOCAL.region,
-    maxInFlightRequests,
-  });
+/**
+ * The project's sink: the Kinesis destination with its default client, and AsyncSink.
+ * `beforeIssue13` gives the destination a client of the same configuration instead, which
+ * keeps the SDK's logger middleware and serializer, as the destination's own client had them before issue 13.
+ */
+export function sinkContender(endpoint: string, maxInFlightRequests = 10, beforeIssue13 = false): Contender {
+  const options = { streamName: LOCAL.streamName, endpoint, region: LOCAL.region, maxInFlightRequests };
+  const destination: KinesisDestination = kinesisDestination(
+    beforeIssue13
+      ? { ...options, client: new KinesisClient(defaultClientConfig('KINESIS', options)) }
+      : options,
+  );
   const sink = new AsyncSink(destination, { maxInFlightRequests });
   return {
-    name: 'lambda-async-sink',
-    parameters: `AsyncSink + kinesisDestination, maxInFlightRequests ${maxInFlightRequests}, other options default (maxAttempts 8, backoff 100 ms–5 s full jitter, AIMD)`,
+    name: beforeIssue13 ? 'lambda-async-sink, client as before issue 13' : 'lambda-async-sink',
+    parameters: `AsyncSink + kinesisDestination${beforeIssue13 ? ' given a client of the default configuration (SDK serializer and logger middleware)' : ''}, maxInFlightRequests ${maxInFlightRequests}, other options default (maxAttempts 8, backoff 100 ms–5 s full jitter, AIMD)`,
     run: (event) =>
       timed(async () => {
         const records = event.Records.map((record) => ({

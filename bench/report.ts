@@ -1,9 +1,12 @@
 /** The printed table: every figure with its parameters, its goal, and whether the goal was met. */
 import type { ColdStartResult } from './cold-start.js';
 import type { CoreOverheadResult } from './core-overhead.js';
+import type { LambdaCostResult } from './lambda-cost.js';
 import type { LatencyResult } from './latency.js';
 import type { RequestCountResult } from './request-count.js';
 import type { ThrottlingResult } from './throttling.js';
+import type { WallTimeResult } from './wall-time.js';
+import type { WholePathFigures, WholePathResult } from './whole-path.js';
 
 /** One row of the table. */
 export interface TableRow {
@@ -23,6 +26,9 @@ export interface BenchResults {
   readonly latency: LatencyResult;
   readonly throttling: ThrottlingResult;
   readonly coldStart: ColdStartResult;
+  readonly wholePath: WholePathResult;
+  readonly wallTime: WallTimeResult;
+  readonly lambdaCost: LambdaCostResult;
 }
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
@@ -144,12 +150,68 @@ export function tableRows(results: BenchResults): TableRow[] {
       status: 'info',
     },
   ];
+  rows.push(...issue13Rows(results));
   for (const row of cold.rows) {
     rows.push({
       item: '5',
       figure: `Cold start: ${row.function.name} vs a bare function importing only the ${row.client} client`,
       parameters: `${cold.parameters.bundler}; median of ${cold.parameters.imports} imports in fresh processes, Node ${cold.parameters.node}`,
       measured: `${n(row.function.bytes / 1024)} KiB vs ${n(row.bare.bytes / 1024)} KiB (${n(row.sizeRatio)}×); import ${ms(row.function.importMsMedian)} vs ${ms(row.bare.importMsMedian)} (${n(row.importRatio)}×)`,
+      goal: '—',
+      status: 'info',
+    });
+  }
+  return rows;
+}
+
+const DESTINATION_NAMES = {
+  kinesis: 'Kinesis PutRecords',
+  firehose: 'Firehose PutRecordBatch',
+  sqs: 'SQS SendMessageBatch',
+};
+
+function wholePathRow(result: WholePathResult, figures: WholePathFigures): TableRow {
+  const p = result.parameters;
+  const us = figures.microsPerRecord;
+  const ratio = figures.defaultOverMinimal;
+  return {
+    item: 'P6',
+    figure: `Whole path client CPU per record, ${DESTINATION_NAMES[figures.destination as keyof typeof DESTINATION_NAMES]}: default client vs a minimal client`,
+    parameters: `${n(figures.records)} SQS records of ${p.bodyBytes.minBytes}–${p.bodyBytes.maxBytes} B → ${n(figures.requests)} requests over loopback to a stub, maxInFlightRequests ${p.maxInFlightRequests}; ${p.rounds} interleaved rounds after ${p.warmupRounds} warm-up, ratio per round, median (p25–p75)`,
+    measured: `${n(us['default client'].median)} µs vs ${n(us['minimal client'].median)} µs: ${n(ratio.median)}× (${n(ratio.p25)}–${n(ratio.p75)}); before issue 13 ${n(us['before issue 13'].median)} µs: ${n(figures.beforeOverMinimal.median)}×`,
+    goal: `≤ ${result.goalRatio}×`,
+    status: status(figures.met),
+  };
+}
+
+/** P6, P7 and P9 of issue 13. */
+function issue13Rows(results: BenchResults): TableRow[] {
+  const { wholePath, wallTime, lambdaCost } = results;
+  const rows = [wholePath.kinesis, wholePath.firehose, wholePath.sqs].map((f) => wholePathRow(wholePath, f));
+  const w = wallTime.parameters;
+  for (const f of [wallTime.sink, wallTime.beforeIssue13]) {
+    const isSink = f === wallTime.sink;
+    rows.push({
+      item: 'P7',
+      figure: isSink
+        ? 'Wall time vs max(client CPU, ⌈requests / in-flight⌉ × latency); first request on the wire'
+        : 'The same with the client as before issue 13 (SDK serializer and logger)',
+      parameters: `${n(w.records)} SQS records of ${w.bodyBytes.minBytes}–${w.bodyBytes.maxBytes} B, +${w.latencyMs} ms per call, maxInFlightRequests ${w.maxInFlightRequests}; median of ${w.repetitions}, interleaved`,
+      measured: `${ms(f.elapsedMs)} vs max(CPU ${ms(f.cpuMs)}, ⌈${f.requests}/${w.maxInFlightRequests}⌉ × ${w.latencyMs} = ${ms(f.idealMs)}): ${n(f.overFloor)}×; first request after ${ms(f.firstRequestMs)} (CPU per request ${ms(f.cpuPerRequestMs)})`,
+      goal: isSink ? `≤ ${wallTime.goalRatio}×` : '—',
+      status: isSink ? status(wallTime.met) : 'info',
+    });
+  }
+  for (const c of lambdaCost.contenders) {
+    const cells = c.byMemory.map(
+      (m) =>
+        `${m.memoryMb} MB: ${n(m.gbSecondsPerMillionRecords)} GB-s, $${n(m.dollarsPerMillionRecords.arm64)} arm64 / $${n(m.dollarsPerMillionRecords.x86_64)} x86`,
+    );
+    rows.push({
+      item: 'P9',
+      figure: `Estimated Lambda cost per million records: ${c.contender}`,
+      parameters: `client CPU ${ms(c.cpuMs)} and wall ${ms(c.elapsedMs)} per ${n(c.records)} records at +20 ms (measured above); ${lambdaCost.model}`,
+      measured: cells.join('; '),
       goal: '—',
       status: 'info',
     });

@@ -1,13 +1,15 @@
 /**
- * `npm run bench`: measures the five figures of issue 8, each a ratio taken in this one
- * run, prints them as a table with their parameters and goals, and writes
- * bench/results/latest.json and bench/results/throughput.svg.
+ * `npm run bench`: measures the five figures of issue 8 and P6, P7 and P9 of issue 13, each
+ * a ratio taken in this one run, prints them as a table with their parameters and goals,
+ * and writes bench/results/latest.json (issue 13's figures also under p6, p7, p9) and
+ * bench/results/throughput.svg.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { throughputChart } from './chart.js';
 import { measureColdStart } from './cold-start.js';
 import { measureCoreOverhead } from './core-overhead.js';
+import { estimateLambdaCost } from './lambda-cost.js';
 import { measureLatency } from './latency.js';
 import { measureOrderedCore, orderedCoreRow } from './ordered-core.js';
 import * as parameters from './parameters.js';
@@ -15,6 +17,8 @@ import { type BenchResults, markdownTable, tableRows } from './report.js';
 import { measureRequestCount } from './request-count.js';
 import { startServiceProcess } from './service-process.js';
 import { measureThrottling } from './throttling.js';
+import { measureWallTime } from './wall-time.js';
+import { measureWholePath } from './whole-path.js';
 
 // `npm run bench -- fleet` runs the fleet simulation (bench/fleet/) instead.
 if (process.argv[2] === 'fleet') {
@@ -23,6 +27,7 @@ if (process.argv[2] === 'fleet') {
 }
 
 const RESULTS_DIR = new URL('./results/', import.meta.url);
+const LATENCY_RECORDS = parameters.LATENCY.records;
 
 // Every client in this run talks to 127.0.0.1 only; these keep the SDK away from any real credentials.
 process.env.AWS_ACCESS_KEY_ID = parameters.LOCAL.credentials.accessKeyId;
@@ -61,18 +66,45 @@ const requestCount = await measureRequestCount(progress);
 const service = await startServiceProcess();
 let latency: BenchResults['latency'];
 let throttling: BenchResults['throttling'];
+let wholePath: BenchResults['wholePath'];
+let wallTime: BenchResults['wallTime'];
 try {
   progress('3. wall time under latency, and the chart');
   latency = await measureLatency(service, progress);
   progress('4. throttling');
   throttling = await measureThrottling(service, progress);
+  progress('P6. whole path CPU per record against minimal clients');
+  wholePath = await measureWholePath(service, progress);
+  progress('P7. wall time against its floor, first request on the wire');
+  wallTime = await measureWallTime(service, progress);
 } finally {
   await service.close();
 }
 progress('5. cold start');
 const coldStart = await measureColdStart(progress);
+const costOf = (contender: string, records: number, run: { cpuMs: number; elapsedMs: number }) => ({
+  contender,
+  records,
+  cpuMs: run.cpuMs,
+  elapsedMs: run.elapsedMs,
+});
+const lambdaCost = estimateLambdaCost([
+  costOf(wallTime.sink.contender, LATENCY_RECORDS, wallTime.sink),
+  costOf(wallTime.beforeIssue13.contender, LATENCY_RECORDS, wallTime.beforeIssue13),
+  costOf(latency.powertools.contender, latency.powertools.records, latency.powertools),
+  costOf(latency.handRolled.contender, latency.handRolled.records, latency.handRolled),
+]);
 
-const results: BenchResults = { coreOverhead, requestCount, latency, throttling, coldStart };
+const results: BenchResults = {
+  coreOverhead,
+  requestCount,
+  latency,
+  throttling,
+  coldStart,
+  wholePath,
+  wallTime,
+  lambdaCost,
+};
 const rows = [...tableRows(results), orderedCoreRow(p8)];
 const table = markdownTable(rows);
 const loadAfter = os.loadavg();
@@ -138,8 +170,11 @@ await writeFile(
       loadAverage: { before: loadBefore, after: loadAfter },
       totalSeconds: Math.round(totalSeconds),
       parameters,
-      results,
+      results: { coreOverhead, requestCount, latency, throttling, coldStart },
+      p6: wholePath,
+      p7: wallTime,
       p8,
+      p9: lambdaCost,
       table: rows,
     },
     null,

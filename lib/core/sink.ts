@@ -230,32 +230,39 @@ class SinkRun<Entry> {
     }
   }
 
-  /** Starts requests while the in-flight limit, the rate limiter and backoff allow. */
+  /**
+   * Starts the next request, if the in-flight limit, the rate limiter and backoff allow,
+   * at most one per event-loop turn: the SDK's chain (serialize, sign, write) runs on
+   * microtasks, so requests started together would all be serialized before the first is
+   * written. One per turn, the first is on the wire after one request's work, and timers
+   * (the deadline, request timeouts) run between requests even when a destination
+   * answers at once.
+   */
   private dispatch(): void {
-    const { limits } = this.destination;
     this.limited = false;
-    while (!this.stopped && this.inFlight.size < this.options.maxInFlightRequests && this.queue.length > 0) {
-      const maxEntries = Math.max(1, Math.min(limits.maxEntriesPerRequest, this.rateLimiter.maxBatchSize()));
-      const batch = this.queue.take(
-        { maxEntries, maxBytes: limits.maxBytesPerRequest, now: Date.now() },
-        (dropped, later) => this.failLater(dropped, later),
-      );
-      if (batch.length === 0) return;
-      this.limited = this.rateLimiter.shouldBlock({ batchSize: batch.length });
-      if (this.limited) {
-        this.queue.requeue(batch);
-        return;
-      }
-      this.stats.batchFill += batch.length / maxEntries;
-      this.start(batch);
-      if (this.inFlight.size < this.options.maxInFlightRequests && this.queue.length > 0) {
-        // One request per event-loop turn: the SDK's chain (serialize, sign, write) runs on
-        // microtasks, so requests started together would all serialize before the first is
-        // written. Started one per turn, the first is on the wire after one request's work.
-        this.nextTurn();
-        return;
-      }
+    if (
+      this.turnPending ||
+      this.stopped ||
+      this.inFlight.size >= this.options.maxInFlightRequests ||
+      this.queue.length === 0
+    ) {
+      return;
     }
+    const { limits } = this.destination;
+    const maxEntries = Math.max(1, Math.min(limits.maxEntriesPerRequest, this.rateLimiter.maxBatchSize()));
+    const batch = this.queue.take(
+      { maxEntries, maxBytes: limits.maxBytesPerRequest, now: Date.now() },
+      (dropped, later) => this.failLater(dropped, later),
+    );
+    if (batch.length === 0) return;
+    this.limited = this.rateLimiter.shouldBlock({ batchSize: batch.length });
+    if (this.limited) {
+      this.queue.requeue(batch);
+      return;
+    }
+    this.stats.batchFill += batch.length / maxEntries;
+    this.start(batch);
+    this.nextTurn();
   }
 
   /** Wakes the run loop on the next event-loop turn, once, to start the next request. */

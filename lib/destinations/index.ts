@@ -64,6 +64,7 @@ export {
   type ShardRateLimitOptions,
 } from './kinesis-shard-rate-limit.js';
 export { MalformedResponseError } from './malformed-response-error.js';
+export type { RequestBodyMode } from './prebuilt-body.js';
 export {
   SNS_LIMITS,
   type SnsDestination,

@@ -209,7 +209,7 @@ export function sendMessageBatchResults(
       success.Id !== undefined && md5Mismatched.has(success.Id)
         ? {
             status: 'retryable',
-            code: 'MD5Mismatch',
+            code: 'ChecksumMismatch',
             message: 'MD5OfMessageBody does not match the body sent',
           }
         : { status: 'accepted' };

@@ -332,7 +332,7 @@ describe('sqsDestination: the MD5 check of a built body', () => {
     // Assert
     expect([...mismatched]).toEqual(['1', '2']);
     expect(results.map((result) => result.status)).toEqual(['accepted', 'retryable', 'retryable']);
-    expect(results[1]).toMatchObject({ code: 'MD5Mismatch' });
+    expect(results[1]).toMatchObject({ code: 'ChecksumMismatch' });
   });
 });
 
