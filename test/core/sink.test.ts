@@ -535,8 +535,9 @@ describe('ordered mode: an entry whose record already failed', () => {
   it('fails the later entries of its key unsent when its request then fails whole', async () => {
     const destination = new FakeDestination({
       limits: { maxEntriesPerRequest: 1 },
-      // r0-K1 fails for good at once; r0-K2's request fails whole ("socket hang up") after it.
-      latencyMs: (call) => (call === 0 ? 0 : 20),
+      // r0-K1 fails for good after 5 ms, while r0-K2 (started the next event-loop turn) is in
+      // flight; r0-K2's request then fails whole ("socket hang up").
+      latencyMs: (call) => (call === 0 ? 5 : 20),
       behaviour: (entries) => {
         return entries[0].id === 'r0-K1'
           ? [{ status: 'fatal', code: 'InvalidParameterValue' }]
