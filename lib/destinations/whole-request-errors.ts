@@ -29,10 +29,11 @@ export function classifyWholeRequestError(
     };
   }
   const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
+  // A status the destination bisects on wins over the shared lists: a 413 is retried as a
+  // throttle elsewhere (smaller requests), but DynamoDB, say, names the entry by halving.
   if (
-    classification.kind === 'fatal' &&
-    (codes.bisect.has(classification.code) ||
-      (typeof status === 'number' && codes.bisect.has(String(status))))
+    (classification.kind === 'fatal' && codes.bisect.has(classification.code)) ||
+    (typeof status === 'number' && codes.bisect.has(String(status)))
   ) {
     return { kind: 'bisect', code: classification.code, message: classification.message };
   }
