@@ -4,32 +4,16 @@
  * the tuning variables of functions/config.ts.
  */
 import type { SQSRecord } from 'aws-lambda';
-import { type KinesisEntry, kinesisDestination } from '../../lib/destinations/kinesis.js';
+import type { KinesisEntry } from '../../lib/destinations/kinesis.js';
 import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
-import {
-  clientOptions,
-  fromVariable,
-  optionalString,
-  readTuning,
-  requiredString,
-  tuningOptions,
-} from '../config.js';
-import { DESTINATION_OPTION_VARIABLES, DESTINATION_VARIABLES } from '../contract.js';
+import { optionalString, readTuning, tuningOptions } from '../config.js';
+import { DESTINATION_OPTION_VARIABLES } from '../contract.js';
+import { kinesisFromEnvironment } from '../kinesis-from-environment.js';
 import { sqsToKinesis } from './convert.js';
 
 const env = process.env;
 const tuning = readTuning(env);
-const stream = requiredString(
-  env,
-  DESTINATION_VARIABLES.kinesis,
-  'the name of the destination Kinesis data stream',
-);
-const destination = fromVariable(DESTINATION_VARIABLES.kinesis, () =>
-  kinesisDestination({
-    ...(stream.startsWith('arn:') ? { streamArn: stream } : { streamName: stream }),
-    ...clientOptions(tuning),
-  }),
-);
+const destination = kinesisFromEnvironment(env, tuning);
 
 /** The Lambda handler. */
 export const handler = createSinkHandler<SQSRecord, KinesisEntry>({

@@ -1,12 +1,20 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
-import type { Context, KinesisStreamEvent, KinesisStreamRecord, SQSEvent, SQSRecord } from 'aws-lambda';
+import type {
+  Context,
+  DynamoDBStreamEvent,
+  KinesisStreamEvent,
+  KinesisStreamRecord,
+  SQSEvent,
+  SQSRecord,
+} from 'aws-lambda';
 import { AsyncSink } from '../core/sink.js';
 import type { RecordOutcome, SinkResult } from '../core/types.js';
 import { emptySinkStats, FailureCode } from '../core/types.js';
 import type { SqsEntry } from '../destinations/sqs.js';
 import { type BatchResponse, toBatchResponse } from '../sources/batch-response.js';
+import type { DynamoDBStreamRecord } from '../sources/dynamodb.js';
 import { cutOffFailedGroups } from '../sources/group-cutoff.js';
 import { MalformedEventError } from '../sources/malformed-event-error.js';
 import { parseSourceEvent, type SourceEvent, type SourceRecord } from '../sources/source-event.js';
@@ -29,7 +37,9 @@ export type SourceEventOf<Rec extends SourceRecord> = [Rec] extends [SQSRecord]
   ? SQSEvent
   : [Rec] extends [KinesisStreamRecord]
     ? KinesisStreamEvent
-    : SQSEvent | KinesisStreamEvent;
+    : [Rec] extends [DynamoDBStreamRecord]
+      ? DynamoDBStreamEvent
+      : SQSEvent | KinesisStreamEvent | DynamoDBStreamEvent;
 
 /** The middy handler {@link createSinkHandler} returns: `.use()` your own middleware on it. */
 export type SinkHandler<Rec extends SourceRecord = SourceRecord> = MiddyfiedHandler<

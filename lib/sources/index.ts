@@ -1,4 +1,17 @@
 export { type BatchResponse, toBatchResponse } from './batch-response.js';
+export {
+  DYNAMODB_EVENT_SOURCE,
+  type DynamoDBChange,
+  DynamoDBEventName,
+  type DynamoDBItem,
+  type DynamoDBStreamRecord,
+  dynamoDBChange,
+  dynamoDBItemKey,
+  dynamoDBRecordId,
+  isDynamoDBRecord,
+  type UnmarshallOptions,
+  unmarshallImage,
+} from './dynamodb.js';
 export { cutOffFailedGroups } from './group-cutoff.js';
 export {
   decodeUtf8,
@@ -9,6 +22,7 @@ export {
   kinesisRecordId,
   kinesisText,
 } from './kinesis.js';
+export { type KinesisUserRecord, kinesisUserRecords } from './kinesis-deaggregation.js';
 export { MalformedEventError } from './malformed-event-error.js';
 export {
   parseSourceEvent,

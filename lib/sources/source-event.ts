@@ -1,28 +1,36 @@
 import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
+import {
+  DYNAMODB_EVENT_SOURCE,
+  DynamoDBEventName,
+  type DynamoDBStreamRecord,
+  dynamoDBItemKey,
+} from './dynamodb.js';
 import { KINESIS_EVENT_SOURCE } from './kinesis.js';
 import { MalformedEventError } from './malformed-event-error.js';
 import { isFifoSqsRecord, SQS_EVENT_SOURCE, sqsMessageGroupId } from './sqs.js';
 
 /** The event sources the handler answers for, by the name users pass. */
-export const SourceKind = { Sqs: 'sqs', Kinesis: 'kinesis' } as const;
+export const SourceKind = { Sqs: 'sqs', Kinesis: 'kinesis', DynamoDB: 'dynamodb' } as const;
 export type SourceKind = (typeof SourceKind)[keyof typeof SourceKind];
 
-/** A record of either source, as Lambda delivers it. */
-export type SourceRecord = SQSRecord | KinesisStreamRecord;
+/** A record of any of the sources, as Lambda delivers it. */
+export type SourceRecord = SQSRecord | KinesisStreamRecord | DynamoDBStreamRecord;
 
-/** The source whose records have type `Rec`: `'sqs'` for `SQSRecord`, `'kinesis'` for `KinesisStreamRecord`. */
+/** The source whose records have type `Rec`: `'sqs'` for `SQSRecord`, `'kinesis'` for `KinesisStreamRecord`, `'dynamodb'` for `DynamoDBStreamRecord`. */
 export type SourceKindOf<Rec extends SourceRecord> = [Rec] extends [SQSRecord]
   ? typeof SourceKind.Sqs
   : [Rec] extends [KinesisStreamRecord]
     ? typeof SourceKind.Kinesis
-    : SourceKind;
+    : [Rec] extends [DynamoDBStreamRecord]
+      ? typeof SourceKind.DynamoDB
+      : SourceKind;
 
 /** One record of a checked event with what the sink needs to know of it. */
 export interface SourceRecordInfo<R extends SourceRecord = SourceRecord> {
   readonly record: R;
   /** The `itemIdentifier` Lambda expects back: never empty. */
   readonly id: string;
-  /** The ordering group whose later records fail after a failure: an SQS FIFO queue's message group, never a fair queue's. */
+  /** The ordering group whose later records fail after a failure: an SQS FIFO queue's message group (never a fair queue's), a DynamoDB item key. */
   readonly group: string | undefined;
 }
 
@@ -32,13 +40,22 @@ export interface SourceEvent<R extends SourceRecord = SourceRecord> {
   readonly kind: SourceKind | undefined;
   /** True for an SQS FIFO batch (its queue ARN ends in `.fifo`); a fair queue's batch is not. */
   readonly fifo: boolean;
+  /**
+   * True when the records of one group must keep their order: an SQS FIFO batch (per
+   * message group) and a DynamoDB stream (per item key). Ordered mode is then the default,
+   * and a failed record fails the later records of its group.
+   */
+  readonly grouped: boolean;
   readonly records: readonly SourceRecordInfo<R>[];
 }
 
 const EVENT_SOURCES: Readonly<Record<string, SourceKind>> = {
   [SQS_EVENT_SOURCE]: SourceKind.Sqs,
   [KINESIS_EVENT_SOURCE]: SourceKind.Kinesis,
+  [DYNAMODB_EVENT_SOURCE]: SourceKind.DynamoDB,
 };
+
+const EVENT_NAMES: ReadonlySet<unknown> = new Set(Object.values(DynamoDBEventName));
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -62,7 +79,7 @@ export function parseSourceEvent<R extends SourceRecord = SourceRecord>(event: u
     !Array.isArray((event as { Records?: unknown }).Records)
   ) {
     throw new MalformedEventError(
-      `Expected an SQS or Kinesis event (an object with a Records array); got ${describe(event)}` +
+      `Expected an SQS, Kinesis or DynamoDB stream event (an object with a Records array); got ${describe(event)}` +
         (typeof event === 'object' && event !== null ? ' without a Records array' : ''),
     );
   }
@@ -78,7 +95,7 @@ export function parseSourceEvent<R extends SourceRecord = SourceRecord>(event: u
     const recordKind = typeof eventSource === 'string' ? EVENT_SOURCES[eventSource] : undefined;
     if (recordKind === undefined) {
       throw new MalformedEventError(
-        `Records[${index}].eventSource is ${describe(eventSource)}; expected "${SQS_EVENT_SOURCE}" or "${KINESIS_EVENT_SOURCE}"`,
+        `Records[${index}].eventSource is ${describe(eventSource)}; expected "${SQS_EVENT_SOURCE}", "${KINESIS_EVENT_SOURCE}" or "${DYNAMODB_EVENT_SOURCE}"`,
         index,
       );
     }
@@ -114,6 +131,8 @@ export function parseSourceEvent<R extends SourceRecord = SourceRecord>(event: u
         );
       }
       records.push({ record: record as R, id: sqs.messageId, group });
+    } else if (recordKind === SourceKind.DynamoDB) {
+      records.push(checkedDynamoDBRecord<R>(record, index));
     } else {
       const kinesis = (record as KinesisStreamRecord).kinesis;
       if (typeof kinesis !== 'object' || kinesis === null) {
@@ -131,7 +150,35 @@ export function parseSourceEvent<R extends SourceRecord = SourceRecord>(event: u
       records.push({ record: record as R, id: kinesis.sequenceNumber, group: undefined });
     }
   });
-  return { kind, fifo, records };
+  return { kind, fifo, grouped: fifo || kind === SourceKind.DynamoDB, records };
+}
+
+/** A DynamoDB stream record's id (its sequence number) and group (its item key), checked. */
+function checkedDynamoDBRecord<R extends SourceRecord>(record: object, index: number): SourceRecordInfo<R> {
+  const { dynamodb, eventName } = record as Partial<DynamoDBStreamRecord>;
+  if (typeof dynamodb !== 'object' || dynamodb === null) {
+    throw new MalformedEventError(`Records[${index}].dynamodb must be an object`, index);
+  }
+  if (!nonEmptyString(dynamodb.SequenceNumber)) {
+    throw new MalformedEventError(
+      `Records[${index}].dynamodb.SequenceNumber must be a non-empty string`,
+      index,
+    );
+  }
+  if (!EVENT_NAMES.has(eventName)) {
+    throw new MalformedEventError(
+      `Records[${index}].eventName is ${describe(eventName)}; expected INSERT, MODIFY or REMOVE`,
+      index,
+    );
+  }
+  const keys: unknown = dynamodb.Keys;
+  if (typeof keys !== 'object' || keys === null || Array.isArray(keys) || Object.keys(keys).length === 0) {
+    throw new MalformedEventError(
+      `Records[${index}].dynamodb.Keys must be an object of key attributes`,
+      index,
+    );
+  }
+  return { record: record as R, id: dynamodb.SequenceNumber, group: dynamoDBItemKey(dynamodb.Keys) };
 }
 
 /**

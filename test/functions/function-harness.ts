@@ -26,6 +26,8 @@ const IMPORTERS = {
   'kinesis-to-sns': () => import('../../functions/kinesis-to-sns/index.js'),
   'sqs-to-cloudwatch': () => import('../../functions/sqs-to-cloudwatch/index.js'),
   'kinesis-to-cloudwatch': () => import('../../functions/kinesis-to-cloudwatch/index.js'),
+  'dynamodb-to-kinesis': () => import('../../functions/dynamodb-to-kinesis/index.js'),
+  'dynamodb-to-firehose': () => import('../../functions/dynamodb-to-firehose/index.js'),
 } as const;
 
 export type FunctionName = keyof typeof IMPORTERS;

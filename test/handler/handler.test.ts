@@ -447,12 +447,12 @@ describe('whole batch failed', () => {
 
 describe('malformed events', () => {
   it.each([
-    ['undefined', undefined, /Expected an SQS or Kinesis event/],
+    ['undefined', undefined, /Expected an SQS, Kinesis or DynamoDB stream event/],
     ['an API Gateway event', { httpMethod: 'GET', path: '/' }, /without a Records array/],
     [
-      'a DynamoDB stream event',
-      { Records: [{ eventSource: 'aws:dynamodb' }] },
-      /expected "aws:sqs" or "aws:kinesis"/,
+      'an S3 notification',
+      { Records: [{ eventSource: 'aws:s3' }] },
+      /expected "aws:sqs", "aws:kinesis" or "aws:dynamodb"/,
     ],
   ])('rejects %s with a clear error', async (_name, event, message) => {
     const handler = handlerFor(new FakeDestination(), sqsStandard);

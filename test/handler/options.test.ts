@@ -33,7 +33,7 @@ describe('createSinkHandler options', () => {
       'deadLetterDestination',
       /only used with poisonPolicy 'dead-letter'/,
     ],
-    ['an unknown source', { source: 'dynamodb' }, 'source', /source must be one of sqs, kinesis/],
+    ['an unknown source', { source: 'sns' }, 'source', /source must be one of sqs, kinesis, dynamodb/],
     [
       'a non-boolean flag',
       { throwOnFullBatchFailure: 'yes' },

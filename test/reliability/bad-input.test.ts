@@ -266,9 +266,9 @@ describe('bad input: malformed events', () => {
       message: /Records\[1\] is null, not a record/,
     },
     {
-      name: 'an unknown event source (DynamoDB Streams)',
-      event: () => ({ Records: [valid(), { ...valid(), eventSource: 'aws:dynamodb' }] }),
-      message: /Records\[1\]\.eventSource is "aws:dynamodb"; expected "aws:sqs" or "aws:kinesis"/,
+      name: 'an unknown event source (S3)',
+      event: () => ({ Records: [valid(), { ...valid(), eventSource: 'aws:s3' }] }),
+      message: /Records\[1\]\.eventSource is "aws:s3"; expected "aws:sqs", "aws:kinesis" or "aws:dynamodb"/,
     },
     {
       name: 'a record with no event source',

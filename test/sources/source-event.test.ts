@@ -55,7 +55,12 @@ describe('parseSourceEvent', () => {
   });
 
   it('accepts an event without records', () => {
-    expect(parseSourceEvent({ Records: [] })).toEqual({ kind: undefined, fifo: false, records: [] });
+    expect(parseSourceEvent({ Records: [] })).toEqual({
+      kind: undefined,
+      fifo: false,
+      grouped: false,
+      records: [],
+    });
   });
 
   const malformed: [string, unknown, RegExp][] = [
@@ -65,8 +70,8 @@ describe('parseSourceEvent', () => {
     ['a record that is not an object', { Records: [42] }, /Records\[0\] is number/],
     [
       'an unknown event source',
-      { Records: [{ eventSource: 'aws:dynamodb' }] },
-      /"aws:dynamodb"; expected "aws:sqs" or "aws:kinesis"/,
+      { Records: [{ eventSource: 'aws:s3' }] },
+      /"aws:s3"; expected "aws:sqs", "aws:kinesis" or "aws:dynamodb"/,
     ],
     [
       'mixed sources',
