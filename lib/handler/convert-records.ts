@@ -1,5 +1,7 @@
 import type { RecordOutcome, SinkRecord } from '../core/types.js';
 import { GroupCutoff } from '../sources/group-cutoff.js';
+import { isKinesisRecord } from '../sources/kinesis.js';
+import { kinesisUserRecords } from '../sources/kinesis-deaggregation.js';
 import type { SourceRecord, SourceRecordInfo } from '../sources/source-event.js';
 import type { Conversion } from './handler-options.js';
 import { HandlerFailureCode } from './poison.js';
@@ -19,6 +21,8 @@ export interface ConvertedBatch<Entry> {
 /** What the conversion phase needs to know. */
 export interface ConvertOptions<Rec extends SourceRecord, Entry> {
   readonly convert: (record: Rec) => Conversion<Entry> | Promise<Conversion<Entry>>;
+  /** Convert the user records of a KPL-aggregated Kinesis record one by one. */
+  readonly deaggregate: boolean;
   /**
    * True when a record that failed to convert, or that the sink rejects before sending,
    * must stop its message group: its later records then fail unsent instead of being
@@ -47,8 +51,8 @@ export async function convertRecords<Rec extends SourceRecord, Entry>(
     let entries: readonly Entry[];
     try {
       // Awaited only when it is a promise: a microtask per record is a cost on the hot path.
-      const conversion = options.convert(info.record);
-      entries = toEntries(isPromiseLike(conversion) ? await conversion : conversion);
+      const conversion = convertRecord(options.convert, info.record, options.deaggregate);
+      entries = isPromiseLike(conversion) ? await conversion : conversion;
     } catch (error) {
       outcomes[index] = convertFailure(info.id, error);
       if (options.stopGroups) cutoff.failed(info.group, info.id);
@@ -64,6 +68,37 @@ export async function convertRecords<Rec extends SourceRecord, Entry>(
     positions.push(index);
   }
   return { outcomes, toSend, positions, filtered };
+}
+
+/**
+ * The entries of one source record. A KPL-aggregated Kinesis record is converted user
+ * record by user record, and its entries are all of theirs: any one failing fails it.
+ * Stays synchronous for a synchronous `convert`.
+ */
+function convertRecord<Rec extends SourceRecord, Entry>(
+  convert: ConvertOptions<Rec, Entry>['convert'],
+  record: Rec,
+  deaggregate: boolean,
+): readonly Entry[] | Promise<readonly Entry[]> {
+  if (!deaggregate || !isKinesisRecord(record)) {
+    const conversion = convert(record);
+    return isPromiseLike(conversion) ? Promise.resolve(conversion).then(toEntries) : toEntries(conversion);
+  }
+  const userRecords = kinesisUserRecords(record) as Rec[];
+  if (userRecords.length === 1) return convertRecord(convert, userRecords[0], false);
+  return convertEach(convert, userRecords);
+}
+
+async function convertEach<Rec extends SourceRecord, Entry>(
+  convert: ConvertOptions<Rec, Entry>['convert'],
+  records: readonly Rec[],
+): Promise<readonly Entry[]> {
+  const entries: Entry[] = [];
+  for (const record of records) {
+    const conversion = convert(record);
+    entries.push(...toEntries(isPromiseLike(conversion) ? await conversion : conversion));
+  }
+  return entries;
 }
 
 function convertFailure(id: string, error: unknown): RecordOutcome {

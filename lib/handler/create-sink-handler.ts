@@ -177,10 +177,11 @@ async function handleEvent<Rec extends SourceRecord, Entry>(
     const { resolved } = parts;
     const converted = await convertRecords(records, {
       convert: parts.options.convert,
+      deaggregate: resolved.deaggregate,
       // Under `retry`, a FIFO record after one that failed to convert would only be cut off after sending.
       stopGroups: resolved.poisonPolicy === PoisonPolicy.Retry,
     });
-    const ordered = resolved.ordered ?? (parsed.fifo || parts.destinationFifo);
+    const ordered = resolved.ordered ?? (parsed.grouped || parts.destinationFifo);
     const { stats } = await sendConverted(parts, converted, ids, ordered, deadline);
     const poison = await settlePoison(
       converted.outcomes,
@@ -188,7 +189,7 @@ async function handleEvent<Rec extends SourceRecord, Entry>(
       resolved.poisonPolicy,
       deadLetterTarget(parts, deadline),
     );
-    const outcomes = parsed.fifo
+    const outcomes = parsed.grouped
       ? cutOffFailedGroups(
           converted.outcomes,
           records.map((info) => info.group),

@@ -27,11 +27,16 @@ export interface SinkHandlerOptions<Rec extends SourceRecord, Entry> extends Omi
   readonly source?: SourceKindOf<Rec>;
   /**
    * Entries with the same destination key never overtake each other. Default: on where the
-   * user chose order, that is for an SQS FIFO source batch (a queue ARN ending in `.fifo`)
-   * or a FIFO destination (one with `fifo: true`, e.g. `sqsDestination` of a `.fifo` queue);
-   * off otherwise.
+   * user chose order, that is for an SQS FIFO source batch (a queue ARN ending in `.fifo`),
+   * a DynamoDB stream (per item key) or a FIFO destination (one with `fifo: true`, e.g.
+   * `sqsDestination` of a `.fifo` queue); off otherwise.
    */
   readonly ordered?: boolean;
+  /**
+   * Hand `convert` the user records inside a KPL-aggregated Kinesis record, each with its
+   * own partition and explicit hash key, instead of the aggregate. Default true.
+   */
+  readonly deaggregate?: boolean;
   /** Throw when every record failed for a reason a retry may fix, so that the event source backs off. Default true. */
   readonly throwOnFullBatchFailure?: boolean;
   /** What to do with a record no retry can fix. Default `retry`. */
@@ -63,6 +68,7 @@ export const HANDLER_DEFAULTS = {
   safetyMarginMs: 1_000,
   timeoutEarlyInMillis: 10,
   logPayloads: false,
+  deaggregate: true,
   metricsNamespace: 'LambdaAsyncSink',
 } as const;
 
@@ -70,6 +76,7 @@ export const HANDLER_DEFAULTS = {
 export interface ResolvedHandlerOptions {
   readonly source: SourceKind | undefined;
   readonly ordered: boolean | undefined;
+  readonly deaggregate: boolean;
   readonly throwOnFullBatchFailure: boolean;
   readonly poisonPolicy: PoisonPolicy;
   readonly safetyMarginMs: number;
@@ -142,6 +149,7 @@ export function resolveHandlerOptions<Rec extends SourceRecord, Entry>(
   return {
     source: options.source,
     ordered: options.ordered === undefined ? undefined : booleanOption('ordered', options.ordered, false),
+    deaggregate: booleanOption('deaggregate', options.deaggregate, HANDLER_DEFAULTS.deaggregate),
     throwOnFullBatchFailure: booleanOption(
       'throwOnFullBatchFailure',
       options.throwOnFullBatchFailure,
