@@ -18,6 +18,7 @@ export const IAM_ACTIONS = {
       'kinesis:GetShardIterator',
       'kinesis:ListShards',
     ],
+    dynamodb: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
   },
   /** The one write call the function makes (SendMessageBatch is authorized by sqs:SendMessage). */
   destinationWrite: {
