@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Annotations, Duration, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Token, Validations } from 'aws-cdk-lib';
 import type { Alarm, IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
@@ -8,13 +8,17 @@ import {
   Architecture,
   EventSourceMapping,
   type EventSourceMappingOptions,
+  type IEventSourceDlq,
+  MetricType,
   Runtime,
   StartingPosition,
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { BucketFailureDestination } from './bucket-failure-destination.js';
 import { type BundleRoot, bundleRootFor } from './bundle-root.js';
 import {
   ALARM_DEFAULTS,
@@ -61,7 +65,10 @@ const OUTPUT_FORMATS = { esm: OutputFormat.ESM, cjs: OutputFormat.CJS } as const
 
 /** Props of {@link AsyncSinkPipeline}. Unset props take the defaults in `defaults.ts`. */
 export interface AsyncSinkPipelineProps {
-  /** The queue or stream to read, new or imported. */
+  /**
+   * What to read, new or imported: an SQS queue, a Kinesis data stream, a DynamoDB table
+   * with a stream, or a DynamoDB stream's ARN.
+   */
   readonly source: PipelineSource;
   /** The Kinesis stream, Firehose delivery stream or SQS queue to write to, new or imported. */
   readonly destination: PipelineDestination;
@@ -100,6 +107,22 @@ export interface AsyncSinkPipelineProps {
   readonly deadLetterQueue?: IQueue;
   /** SQS source: receives before SQS moves a message to the dead-letter queue. */
   readonly maxReceiveCount?: number;
+  /**
+   * Stream source (Kinesis, DynamoDB): an S3 bucket as the on-failure destination instead
+   * of a queue. S3 receives the whole invocation record, records included; a queue only
+   * their metadata (shard, sequence numbers), so the records must still be in the stream.
+   */
+  readonly onFailureBucket?: IBucket;
+  /**
+   * The event source mapping's own CloudWatch metrics (`EventCount`: polled, filtered,
+   * invoked, dropped; `ErrorCount`). Off unless set; AWS charges for them.
+   */
+  readonly eventSourceMappingMetrics?: readonly MetricType[];
+  /**
+   * SQS or Kinesis source: provisioned mode, pollers kept ready for spikes (billed by the
+   * event poller unit). SQS: 2 to 200 minimum, up to 2,000 maximum.
+   */
+  readonly provisionedPollers?: ProvisionedPollers;
 
   /** Most records per invocation. */
   readonly batchSize?: number;
@@ -130,6 +153,12 @@ export interface AsyncSinkPipelineProps {
   readonly iteratorAgeThreshold?: Duration;
 }
 
+/** The minimum and maximum pollers of an event source mapping in provisioned mode. */
+export interface ProvisionedPollers {
+  readonly minimumPollers?: number;
+  readonly maximumPollers?: number;
+}
+
 /** The Lambda runtime of that name, as CDK knows it. */
 function runtimeNamed(name: string): Runtime {
   const runtime = Runtime.ALL.find((candidate) => candidate.name === name);
@@ -137,18 +166,34 @@ function runtimeNamed(name: string): Runtime {
   return runtime;
 }
 
-/** Props that only an SQS source or only a stream source takes. */
+const STREAM_SOURCES = [SourceKind.Kinesis, SourceKind.DynamoDB] as const;
+
+/**
+ * Props that only some source kinds take. `tumblingWindow` is not offered at all: with it
+ * Lambda passes state between invocations and expects the function to return the next
+ * state, which a stateless sink that answers only `batchItemFailures` does not do.
+ */
 const SOURCE_ONLY_PROPS = {
-  maxConcurrency: SourceKind.Sqs,
-  maxReceiveCount: SourceKind.Sqs,
-  parallelizationFactor: SourceKind.Kinesis,
-  startingPosition: SourceKind.Kinesis,
-  startingPositionTimestamp: SourceKind.Kinesis,
-  retryAttempts: SourceKind.Kinesis,
-  maxRecordAge: SourceKind.Kinesis,
-  bisectBatchOnError: SourceKind.Kinesis,
-  iteratorAgeThreshold: SourceKind.Kinesis,
-} as const satisfies Partial<Record<keyof AsyncSinkPipelineProps, SourceKind>>;
+  maxConcurrency: [SourceKind.Sqs],
+  maxReceiveCount: [SourceKind.Sqs],
+  parallelizationFactor: STREAM_SOURCES,
+  startingPosition: STREAM_SOURCES,
+  // DynamoDB streams start at TRIM_HORIZON or LATEST only.
+  startingPositionTimestamp: [SourceKind.Kinesis],
+  retryAttempts: STREAM_SOURCES,
+  maxRecordAge: STREAM_SOURCES,
+  bisectBatchOnError: STREAM_SOURCES,
+  iteratorAgeThreshold: STREAM_SOURCES,
+  onFailureBucket: STREAM_SOURCES,
+  // AWS offers provisioned mode for SQS and Kinesis sources, not for DynamoDB streams.
+  provisionedPollers: [SourceKind.Sqs, SourceKind.Kinesis],
+} as const satisfies Partial<Record<keyof AsyncSinkPipelineProps, readonly SourceKind[]>>;
+
+/** Provisioned pollers AWS allows, by source kind. */
+const POLLER_RANGES = {
+  [SourceKind.Sqs]: { minimum: { min: 2, max: 200 }, maximum: { min: 2, max: 2_000 } },
+  [SourceKind.Kinesis]: { minimum: { min: 1, max: 200 }, maximum: { min: 1, max: 2_000 } },
+} as const;
 
 const ACKNOWLEDGED_DEAD_LETTER_REASON =
   'This queue is itself a dead-letter destination (it is written by Lambda or the function, not ' +
@@ -173,7 +218,7 @@ export class AsyncSinkPipeline extends Construct {
   readonly logGroup: LogGroup;
   /** The event source mapping, with `ReportBatchItemFailures`. */
   readonly eventSourceMapping: EventSourceMapping;
-  /** SQS source: its redrive dead-letter queue. Stream source: the on-failure destination. */
+  /** SQS source: its redrive dead-letter queue. Stream source: the on-failure queue, unless `onFailureBucket` is given. */
   readonly deadLetterQueue?: IQueue;
   /** Dead-letter poison policy: the queue poison records go to. */
   readonly poisonDeadLetterQueue?: IQueue;
@@ -219,14 +264,21 @@ export class AsyncSinkPipeline extends Construct {
       this.deadLetterQueue = this.sourceQueueDeadLetter(source.queue, props);
       this.eventSourceMapping = this.mapQueue(source.queue, props, timeout);
     } else {
-      this.deadLetterQueue = props.deadLetterQueue ?? this.createDeadLetterQueue('OnFailureQueue');
-      this.eventSourceMapping = this.mapStream(source.stream, this.deadLetterQueue, props);
+      this.deadLetterQueue = props.onFailureBucket
+        ? undefined
+        : (props.deadLetterQueue ?? this.createDeadLetterQueue('OnFailureQueue'));
+      const onFailure = props.onFailureBucket
+        ? new BucketFailureDestination(props.onFailureBucket)
+        : new QueueFailureDestination(this.deadLetterQueue as IQueue);
+      const read =
+        source.kind === SourceKind.Kinesis ? this.kinesisRead(source.stream) : this.dynamoDBRead(source);
+      this.eventSourceMapping = this.mapStream(read, onFailure, props);
     }
 
     this.alarmSet = new PipelineAlarmSet(this, 'Alarms', {
       lambdaFunction: this.lambdaFunction,
       iteratorAgeThreshold:
-        source.kind === SourceKind.Kinesis
+        source.kind !== SourceKind.Sqs
           ? (props.iteratorAgeThreshold ?? Duration.millis(ALARM_DEFAULTS.iteratorAge.thresholdMs))
           : undefined,
       deadLetterQueue: this.deadLetterQueue,
@@ -247,14 +299,23 @@ export class AsyncSinkPipeline extends Construct {
   }
 
   private checkProps(props: AsyncSinkPipelineProps): void {
-    for (const [prop, kind] of Object.entries(SOURCE_ONLY_PROPS)) {
-      if (props[prop as keyof typeof SOURCE_ONLY_PROPS] !== undefined && kind !== this.sourceKind) {
+    for (const [prop, kinds] of Object.entries(SOURCE_ONLY_PROPS)) {
+      const applies = (kinds as readonly SourceKind[]).includes(this.sourceKind);
+      if (props[prop as keyof typeof SOURCE_ONLY_PROPS] !== undefined && !applies) {
         throw new PipelineConfigurationError(
           this,
-          `${prop} applies only to a ${kind} source, not to ${this.sourceKind}`,
+          `${prop} applies only to a ${kinds.join(' or ')} source, not to ${this.sourceKind}`,
         );
       }
     }
+    if (props.onFailureBucket && props.deadLetterQueue) {
+      throw new PipelineConfigurationError(
+        this,
+        'onFailureBucket and deadLetterQueue are both on-failure destinations of a stream source; give one',
+      );
+    }
+    this.checkMappingMetrics(props.eventSourceMappingMetrics);
+    this.checkProvisionedPollers(props.provisionedPollers);
     const mismatch = tuningMismatch(props.tuning ?? {}, this.destinationKind);
     if (mismatch) throw new PipelineConfigurationError(this, mismatch);
     const owned = new Set<string>([
@@ -268,6 +329,42 @@ export class AsyncSinkPipeline extends Construct {
           `environment.${name} is set by the construct; use its props instead`,
         );
       }
+    }
+  }
+
+  private checkMappingMetrics(metrics: readonly MetricType[] | undefined): void {
+    const offered = [MetricType.EVENT_COUNT, MetricType.ERROR_COUNT] as string[];
+    for (const metric of metrics ?? []) {
+      if (!offered.includes(metric)) {
+        throw new PipelineConfigurationError(
+          this,
+          `eventSourceMappingMetrics: ${metric} is not a metric of a ${this.sourceKind} source; use ${offered.join(' or ')}`,
+        );
+      }
+    }
+  }
+
+  private checkProvisionedPollers(pollers: ProvisionedPollers | undefined): void {
+    if (pollers === undefined || this.sourceKind === SourceKind.DynamoDB) return;
+    const ranges = POLLER_RANGES[this.sourceKind];
+    const check = (name: 'minimumPollers' | 'maximumPollers', range: { min: number; max: number }) => {
+      const value = pollers[name];
+      if (value === undefined || Token.isUnresolved(value)) return;
+      if (!Number.isInteger(value) || value < range.min || value > range.max) {
+        throw new PipelineConfigurationError(
+          this,
+          `provisionedPollers.${name} must be an integer from ${range.min} to ${range.max} for a ${this.sourceKind} source; got ${value}`,
+        );
+      }
+    };
+    check('minimumPollers', ranges.minimum);
+    check('maximumPollers', ranges.maximum);
+    const { minimumPollers: min, maximumPollers: max } = pollers;
+    if (min !== undefined && max !== undefined && min > max) {
+      throw new PipelineConfigurationError(
+        this,
+        `provisionedPollers.minimumPollers (${min}) must not exceed maximumPollers (${max})`,
+      );
     }
   }
 
@@ -436,13 +533,45 @@ export class AsyncSinkPipeline extends Construct {
       maxBatchingWindow: props.maxBatchingWindow,
       maxConcurrency: props.maxConcurrency,
       ...this.commonMappingOptions(props),
+      provisionedPollerConfig: props.provisionedPollers && { ...props.provisionedPollers },
     });
   }
 
-  private mapStream(stream: IStream, onFailure: IQueue, props: AsyncSinkPipelineProps): EventSourceMapping {
+  /** Grants reading a Kinesis stream; answers the ARN the mapping reads. */
+  private kinesisRead(stream: IStream): string {
     this.grantSourceRead(IAM_ACTIONS.sourceRead.kinesis, stream.streamArn, stream.encryptionKey);
+    return stream.streamArn;
+  }
+
+  /** Grants reading a DynamoDB stream (ListStreams takes no resource); answers its ARN. */
+  private dynamoDBRead(source: {
+    readonly streamArn: string | undefined;
+    readonly encryptionKey?: IKey;
+  }): string {
+    if (source.streamArn === undefined) {
+      throw new PipelineConfigurationError(
+        this,
+        'The source table has no stream: create it with `stream: StreamViewType.NEW_AND_OLD_IMAGES`, or import it with its tableStreamArn',
+      );
+    }
+    this.grantSourceRead(IAM_ACTIONS.sourceRead.dynamodb, source.streamArn, source.encryptionKey);
+    grantExactly(this.role, IAM_ACTIONS.dynamodbListStreams, ['*']);
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'dynamodb:ListStreams, which Lambda calls for a DynamoDB stream source, supports no resource-level ' +
+        'permission; it lists stream ARNs and reads no data. Every data read is granted on the one stream.',
+    });
+    return source.streamArn;
+  }
+
+  private mapStream(
+    streamArn: string,
+    onFailure: IEventSourceDlq,
+    props: AsyncSinkPipelineProps,
+  ): EventSourceMapping {
     return this.createMapping({
-      eventSourceArn: stream.streamArn,
+      eventSourceArn: streamArn,
       batchSize: props.batchSize ?? STREAM_SOURCE_DEFAULTS.batchSize,
       maxBatchingWindow: props.maxBatchingWindow,
       startingPosition: props.startingPosition ?? StartingPosition[STREAM_SOURCE_DEFAULTS.startingPosition],
@@ -451,8 +580,9 @@ export class AsyncSinkPipeline extends Construct {
       retryAttempts: props.retryAttempts ?? STREAM_SOURCE_DEFAULTS.retryAttempts,
       maxRecordAge: props.maxRecordAge ?? Duration.seconds(STREAM_SOURCE_DEFAULTS.maxRecordAgeSeconds),
       parallelizationFactor: props.parallelizationFactor ?? STREAM_SOURCE_DEFAULTS.parallelizationFactor,
-      onFailure: new QueueFailureDestination(onFailure),
+      onFailure,
       ...this.commonMappingOptions(props),
+      provisionedPollerConfig: props.provisionedPollers && { ...props.provisionedPollers },
     });
   }
 
@@ -462,6 +592,7 @@ export class AsyncSinkPipeline extends Construct {
       reportBatchItemFailures: true,
       filters: props.filters?.map((filter) => ({ ...filter })),
       enabled: props.enabled,
+      metricsConfig: props.eventSourceMappingMetrics && { metrics: [...props.eventSourceMappingMetrics] },
     };
   }
 

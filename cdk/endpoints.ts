@@ -1,3 +1,4 @@
+import { Token } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
@@ -8,8 +9,11 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { DestinationKind } from '../functions/contract.js';
 import { SourceKind } from '../lib/sources/source-event.js';
 
-/** What a pipeline reads from: an SQS queue or a Kinesis data stream, new or imported. */
-export type PipelineSource = IQueue | IStream;
+/**
+ * What a pipeline reads from: an SQS queue, a Kinesis data stream, a DynamoDB table with
+ * a stream (new or imported with its `tableStreamArn`), or a DynamoDB stream's ARN.
+ */
+export type PipelineSource = IQueue | IStream | ITable | string;
 
 /** A CloudWatch metrics namespace as a destination: see {@link cloudWatchNamespace}. */
 export interface CloudWatchNamespace {
@@ -40,7 +44,17 @@ export { DestinationKind, SourceKind };
 /** A source, told apart by kind. */
 export type ResolvedSource =
   | { readonly kind: typeof SourceKind.Sqs; readonly queue: IQueue }
-  | { readonly kind: typeof SourceKind.Kinesis; readonly stream: IStream };
+  | { readonly kind: typeof SourceKind.Kinesis; readonly stream: IStream }
+  | {
+      readonly kind: typeof SourceKind.DynamoDB;
+      /** `undefined` for a table without a stream: the construct says what to set. */
+      readonly streamArn: string | undefined;
+      /** The table's customer managed key, which the stream is encrypted with too. */
+      readonly encryptionKey?: IKey;
+    };
+
+// arn:<partition>:dynamodb:<region>:<account>:table/<table>/stream/<label>
+const DYNAMODB_STREAM_ARN = /^arn:[\w-]+:dynamodb:[\w-]+:\d{12}:table\/[\w.-]+\/stream\/.+$/;
 
 /** A destination, told apart by kind, with what the function and its grants need of it. */
 export interface ResolvedDestination {
@@ -58,18 +72,36 @@ export interface ResolvedDestination {
 }
 
 function isQueue(resource: PipelineSource | PipelineDestination): resource is IQueue {
-  return 'queueArn' in resource;
+  return typeof resource === 'object' && 'queueArn' in resource;
+}
+
+function isTable(resource: PipelineSource): resource is ITable {
+  return typeof resource === 'object' && 'tableArn' in resource && 'tableName' in resource;
 }
 
 function isDeliveryStream(resource: PipelineDestination): resource is IDeliveryStream {
   return 'deliveryStreamArn' in resource;
 }
 
-/** Tells an SQS source from a Kinesis one. */
+/** Tells the source's kind: a queue, a Kinesis stream, or a DynamoDB table or stream ARN. Throws on an ARN of anything else. */
 export function resolveSource(source: PipelineSource): ResolvedSource {
-  return isQueue(source)
-    ? { kind: SourceKind.Sqs, queue: source }
-    : { kind: SourceKind.Kinesis, stream: source };
+  if (typeof source === 'string') {
+    if (!Token.isUnresolved(source) && !DYNAMODB_STREAM_ARN.test(source)) {
+      throw new Error(
+        `source ${JSON.stringify(source)} is not a DynamoDB stream ARN (arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>); pass a queue, a stream or a table as an object`,
+      );
+    }
+    return { kind: SourceKind.DynamoDB, streamArn: source };
+  }
+  if (isQueue(source)) return { kind: SourceKind.Sqs, queue: source };
+  if (isTable(source)) {
+    return {
+      kind: SourceKind.DynamoDB,
+      streamArn: source.tableStreamArn,
+      encryptionKey: source.encryptionKey,
+    };
+  }
+  return { kind: SourceKind.Kinesis, stream: source };
 }
 
 /** A new `Table` can tell its key schema; an imported one cannot. Told by kind, not class. */

@@ -32,6 +32,8 @@ export const FUNCTION_NAMES = [
   'kinesis-to-sns',
   'sqs-to-cloudwatch',
   'kinesis-to-cloudwatch',
+  'dynamodb-to-kinesis',
+  'dynamodb-to-firehose',
 ] as const satisfies readonly `${SourceKind}-to-${DestinationKind}`[];
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 

@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Stream, StreamEncryption } from 'aws-cdk-lib/aws-kinesis';
 import { Alias } from 'aws-cdk-lib/aws-kms';
@@ -57,7 +57,7 @@ export class ExamplePipelineStack extends Stack {
   constructor(scope: Construct, id: string, props: ExamplePipelineStackProps) {
     super(scope, id, props);
     const [sourceKind, destinationKind] = props.pipeline.split('-to-');
-    const source = sourceKind === 'sqs' ? this.createSourceQueue() : this.createStream('SourceStream');
+    const source = this.createSource(sourceKind);
     const destination = this.createDestination(destinationKind);
     this.pipeline = new AsyncSinkPipeline(this, 'Pipeline', { source, destination });
 
@@ -66,7 +66,25 @@ export class ExamplePipelineStack extends Stack {
     new CfnOutput(this, 'FunctionName', { value: this.pipeline.lambdaFunction.functionName });
   }
 
-  private createSourceQueue(): PipelineSource {
+  private createSource(kind: string | undefined): Exclude<PipelineSource, string> {
+    if (kind === 'sqs') return this.createSourceQueue();
+    if (kind === 'dynamodb') return this.createSourceTable();
+    return this.createStream('SourceStream');
+  }
+
+  private createSourceTable(): Table {
+    return new Table(this, 'SourceTable', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      // Both images: the function writes the new image, or the keys and old image on REMOVE.
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+
+  private createSourceQueue(): Exclude<PipelineSource, string> {
     // Six times the function timeout, as AWS asks; the pipeline attaches the dead-letter queue.
     const visibility = FUNCTION_DEFAULTS.timeoutSeconds * QUEUE_SOURCE_DEFAULTS.visibilityTimeoutFactor;
     return createSecureQueue(this, 'SourceQueue', { visibilityTimeout: Duration.seconds(visibility) });
@@ -119,10 +137,10 @@ export class ExamplePipelineStack extends Stack {
   }
 }
 
-function nameOf(resource: PipelineSource | PipelineDestination): string {
+function nameOf(resource: Exclude<PipelineSource, string> | PipelineDestination): string {
+  if ('tableName' in resource) return resource.tableName;
   if ('queueName' in resource) return resource.queueName;
   if ('deliveryStreamName' in resource) return resource.deliveryStreamName;
-  if ('tableName' in resource) return resource.tableName;
   if ('eventBusName' in resource) return resource.eventBusName;
   if ('topicName' in resource) return resource.topicName;
   if ('metricNamespace' in resource) return resource.metricNamespace;
