@@ -543,7 +543,7 @@ export class AsyncSinkPipeline extends Construct {
     return stream.streamArn;
   }
 
-  /** Grants reading a DynamoDB stream (ListStreams takes no resource); answers its ARN. */
+  /** Grants reading the one DynamoDB stream; answers its ARN. */
   private dynamoDBRead(source: {
     readonly streamArn: string | undefined;
     readonly encryptionKey?: IKey;
@@ -555,13 +555,6 @@ export class AsyncSinkPipeline extends Construct {
       );
     }
     this.grantSourceRead(IAM_ACTIONS.sourceRead.dynamodb, source.streamArn, source.encryptionKey);
-    grantExactly(this.role, IAM_ACTIONS.dynamodbListStreams, ['*']);
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'dynamodb:ListStreams, which Lambda calls for a DynamoDB stream source, supports no resource-level ' +
-        'permission; it lists stream ARNs and reads no data. Every data read is granted on the one stream.',
-    });
     return source.streamArn;
   }
 

@@ -20,11 +20,6 @@ export const IAM_ACTIONS = {
     ],
     dynamodb: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
   },
-  /**
-   * What Lambda also calls for a DynamoDB stream source. ListStreams takes no resource-level
-   * permission in IAM, so it is granted on `*`; it lists stream ARNs and reads no data.
-   */
-  dynamodbListStreams: ['dynamodb:ListStreams'],
   /** An S3 bucket as a stream source's on-failure destination: Lambda writes the whole invocation record. */
   failureBucket: ['s3:PutObject', 's3:ListBucket'],
   /** What writing to a bucket encrypted with a customer managed key needs. */
@@ -58,7 +53,6 @@ export const IAM_ACTIONS = {
   logs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
 } as const satisfies {
   sourceRead: Record<SourceKind, readonly string[]>;
-  dynamodbListStreams: readonly string[];
   failureBucket: readonly string[];
   failureBucketKey: readonly string[];
   destinationWrite: Record<DestinationKind, readonly string[]>;

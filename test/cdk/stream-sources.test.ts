@@ -6,11 +6,14 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { MetricType, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AsyncSinkPipeline, type AsyncSinkPipelineProps } from '../../cdk/async-sink-pipeline.js';
 import { FUNCTION_DEFAULTS, STREAM_SOURCE_DEFAULTS } from '../../cdk/defaults.js';
 import { PipelineConfigurationError } from '../../cdk/pipeline-configuration-error.js';
 import { arnOf, onlyLogicalId, stackWithoutBundling, statementsOfRole } from './cdk-test-support.js';
+
+// Synthesizing a table is slow on a shared machine under the full suite.
+vi.setConfig({ testTimeout: 180_000 });
 
 const STREAM_ARN = 'arn:aws:dynamodb:us-east-1:111122223333:table/orders/stream/2026-11-26T00:00:00.000';
 const SAFE_VISIBILITY = Duration.seconds(FUNCTION_DEFAULTS.timeoutSeconds * 6);
@@ -89,7 +92,7 @@ describe('a DynamoDB stream source', () => {
     });
   });
 
-  it('grants reading the one stream, and ListStreams alone on *', () => {
+  it('grants reading the one stream and nothing else of DynamoDB', () => {
     const { template } = build('dynamodb');
 
     const table = onlyLogicalId(template, 'AWS::DynamoDB::Table');
@@ -99,12 +102,7 @@ describe('a DynamoDB stream source', () => {
       actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
       resources: [{ 'Fn::GetAtt': [table, 'StreamArn'] }],
     });
-    expect(statements).toContainEqual({
-      effect: 'Allow',
-      actions: ['dynamodb:ListStreams'],
-      resources: ['*'],
-    });
-    expect(statements.flatMap((s) => s.actions).filter((a) => a.startsWith('dynamodb:'))).toHaveLength(4);
+    expect(statements.flatMap((s) => s.actions).filter((a) => a.startsWith('dynamodb:'))).toHaveLength(3);
   });
 
   it('grants kms:Decrypt on the table key of a customer-managed table', () => {
