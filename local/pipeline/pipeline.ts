@@ -322,6 +322,16 @@ function interrupted(signal: AbortSignal | undefined): void {
   }
 }
 
+/** What the producer writes: the sample records, or for CloudWatch (metric data only) a datum naming each id. */
+function producerPlan(settings: PipelineSettings, kind: DestinationKind, onProduced: (n: number) => void) {
+  return {
+    count: settings.records,
+    recordBytes: settings.recordBytes,
+    onProduced,
+    ...(kind === 'cloudwatch' ? { payload: sampleMetricDatum } : {}),
+  };
+}
+
 /** Runs one pipeline end to end and returns what reading the destination back proved. */
 export async function runPipeline(options: PipelineOptions = {}): Promise<PipelineSummary> {
   const settings = pipelineSettings(options);
@@ -359,13 +369,7 @@ export async function runPipeline(options: PipelineOptions = {}): Promise<Pipeli
     stage(`producing ${settings.records.toLocaleString('en-US')} records`);
     const startedAt = Date.now();
     let produced = 0;
-    const plan = {
-      count: settings.records,
-      recordBytes: settings.recordBytes,
-      onProduced: (n: number) => (produced += n),
-      // CloudWatch takes metric data only: the record is a datum naming its id.
-      ...(kind === 'cloudwatch' ? { payload: sampleMetricDatum } : {}),
-    };
+    const plan = producerPlan(settings, kind, (n) => (produced += n));
     let producerDone = false;
     let producerError: unknown;
     let lastSequenceByShard = new Map<string, bigint>();
