@@ -1,33 +1,36 @@
 /** The soak's report: what it is made of (written as JSON), and how it reads as text. */
 
-import type { PipelineName } from '../local/pipeline/pipeline-settings.js';
 import type { ChildProcessStats } from '../local/pollers/child-process-handler.js';
-import type { PollerStats } from '../local/pollers/types.js';
 import type { FaultStats } from '../local/services/fault-proxy.js';
 import type { FaultLevels, FaultWeather } from './fault-schedule.js';
 import type { FunctionTotals } from './function-totals.js';
 import type { AttemptOutcome, DuplicateCauses } from './record-ledger.js';
+import type { SoakPipelineResult } from './soak-pipeline.js';
 
-/** One pipeline's part of the report. */
-export interface SoakPipelineReport {
-  readonly pipeline: PipelineName;
-  readonly produced: number;
-  readonly delivered: number;
-  readonly deadLettered: number;
-  readonly lost: number;
-  readonly unexpected: number;
-  readonly settled: boolean;
-  readonly elapsedMs: number;
-  readonly drainMs: number;
-  readonly verifyMs: number;
+/** One pipeline's part of the report: what it did and proved, with its rate and its duplicates. */
+export interface SoakPipelineReport
+  extends Pick<
+    SoakPipelineResult,
+    | 'pipeline'
+    | 'produced'
+    | 'delivered'
+    | 'deadLettered'
+    | 'lost'
+    | 'unexpected'
+    | 'settled'
+    | 'elapsedMs'
+    | 'drainMs'
+    | 'verifyMs'
+    | 'poller'
+    | 'processes'
+    | 'proxy'
+    | 'function'
+  > {
   readonly recordsPerSecond: number;
+  /** Copies beyond the first of this pipeline's records. */
   readonly duplicates: number;
   readonly duplicateCauses: DuplicateCauses;
   readonly invocations: number;
-  readonly poller: PollerStats;
-  readonly processes: ChildProcessStats;
-  readonly proxy: FaultStats;
-  readonly function: FunctionTotals;
 }
 
 /** Everything a soak run found, as written to soak/results/latest.json. */

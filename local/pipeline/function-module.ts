@@ -13,7 +13,8 @@ import {
   POWERTOOLS_VARIABLES,
 } from '../../functions/contract.js';
 import type { BatchHandler } from '../pollers/types.js';
-import type { PipelineName } from './pipeline-settings.js';
+import { LOCAL_AWS } from '../services/clients.js';
+import { destinationOf, type PipelineName } from './pipeline-settings.js';
 
 /** Every variable a ready-made function reads: cleared, so that the shell's values do not leak in. */
 export const CLEARED_VARIABLES = [
@@ -33,6 +34,38 @@ export function destinationVariables(kind: DestinationKind, address: string): Re
     [DESTINATION_VARIABLES[kind]]: address,
     ...(kind === DestinationKind.Kinesis ? { [DESTINATION_OPTION_VARIABLES.partitionKeyField]: 'id' } : {}),
     ...(kind === DestinationKind.Firehose ? { [DESTINATION_OPTION_VARIABLES.appendNewline]: 'true' } : {}),
+  };
+}
+
+/** What {@link functionEnvironment} needs to know of the run. */
+export interface FunctionEnvironmentOptions {
+  readonly pipeline: PipelineName;
+  /** Where the function sends: the fault proxy in front of the destination. */
+  readonly endpoint: string;
+  /** The variables that point the function at its destination. */
+  readonly destinationVariables: Readonly<Record<string, string>>;
+  /** The function's POWERTOOLS_LOG_LEVEL. */
+  readonly logLevel: string;
+  /** Extra variables, e.g. `{ MAX_ATTEMPTS: '3' }`; they win. */
+  readonly extra?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The environment a Lambda's configuration gives a ready-made function here: the region,
+ * dummy credentials, its name, the destination's endpoint and the function's own variables.
+ */
+export function functionEnvironment(options: FunctionEnvironmentOptions): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_AWS.region,
+    AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+    AWS_LAMBDA_FUNCTION_NAME: options.pipeline,
+    [POWERTOOLS_VARIABLES.serviceName]: options.pipeline,
+    [POWERTOOLS_VARIABLES.logLevel]: options.logLevel,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    [`AWS_ENDPOINT_URL_${destinationOf(options.pipeline).toUpperCase()}`]: options.endpoint,
+    ...options.destinationVariables,
+    ...options.extra,
   };
 }
 

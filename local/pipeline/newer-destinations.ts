@@ -3,9 +3,6 @@
  * (dynalite), an EventBridge bus and a CloudWatch namespace (our local endpoints, delivering
  * to files), and an SNS topic (fauxqs) read back through an SQS queue subscribed to it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -48,12 +45,6 @@ export function isNewerDestination(kind: DestinationKind): kind is NewerDestinat
   return (NEWER_DESTINATION_KINDS as readonly string[]).includes(kind);
 }
 
-async function temporaryDirectory(closers: Closers, kind: string): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), `lambda-async-sink-${kind}-`));
-  closers.add(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 async function dynamoDb(closers: Closers): Promise<NewerDestination> {
   const server = await startDynamoDbServer();
   closers.add(() => server.close());
@@ -72,7 +63,7 @@ async function dynamoDb(closers: Closers): Promise<NewerDestination> {
 }
 
 async function eventBridge(closers: Closers): Promise<NewerDestination> {
-  const server = await startEventBridgeServer({ dir: await temporaryDirectory(closers, 'eventbridge') });
+  const server = await startEventBridgeServer({ dir: await closers.temporaryDirectory('eventbridge') });
   closers.add(() => server.close());
   const client = new EventBridgeClient({ ...LOCAL_CLIENT, endpoint: server.endpoint });
   await client.send(new CreateEventBusCommand({ Name: NAME }));
@@ -109,7 +100,7 @@ async function sns(closers: Closers, sqs: SqsService): Promise<NewerDestination>
 }
 
 async function cloudWatch(closers: Closers): Promise<NewerDestination> {
-  const server = await startCloudWatchServer({ dir: await temporaryDirectory(closers, 'cloudwatch') });
+  const server = await startCloudWatchServer({ dir: await closers.temporaryDirectory('cloudwatch') });
   closers.add(() => server.close());
   return {
     endpoint: server.endpoint,

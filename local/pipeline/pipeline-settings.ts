@@ -1,24 +1,35 @@
 /** What a local pipeline run is made of: its name, its options, and their defaults, as data. */
-import type { FunctionName } from '../../functions/contract.js';
+import { type DestinationKind, FUNCTION_NAMES, type FunctionName } from '../../functions/contract.js';
 import { optionChecks } from '../../lib/core/option-checks.js';
 import type { FaultConfig } from '../services/fault-proxy.js';
 
+/** The sources a local pipeline can run: each has an emulator, a producer and a poller here. */
+export const LOCAL_SOURCES = ['sqs', 'kinesis'] as const;
+export type LocalSource = (typeof LOCAL_SOURCES)[number];
+
 /** The ready-made pipelines that run locally, named after their function in functions/. */
-export const PIPELINE_NAMES = [
-  'sqs-to-kinesis',
-  'sqs-to-firehose',
-  'kinesis-to-sqs',
-  'kinesis-to-firehose',
-  'sqs-to-dynamodb',
-  'kinesis-to-dynamodb',
-  'sqs-to-eventbridge',
-  'kinesis-to-eventbridge',
-  'sqs-to-sns',
-  'kinesis-to-sns',
-  'sqs-to-cloudwatch',
-  'kinesis-to-cloudwatch',
-] as const satisfies readonly FunctionName[];
-export type PipelineName = (typeof PIPELINE_NAMES)[number];
+export type PipelineName = Extract<FunctionName, `${LocalSource}-to-${string}`>;
+
+/** True for the ready-made functions whose source runs locally. */
+export function isPipelineName(name: string): name is PipelineName {
+  return (
+    (FUNCTION_NAMES as readonly string[]).includes(name) &&
+    LOCAL_SOURCES.some((source) => name.startsWith(`${source}-to-`))
+  );
+}
+
+/** Every ready-made function whose source runs locally, in the contract's order. */
+export const PIPELINE_NAMES: readonly PipelineName[] = FUNCTION_NAMES.filter(isPipelineName);
+
+/** The source a pipeline reads, from its name. */
+export function sourceOf(pipeline: PipelineName): LocalSource {
+  return pipeline.split('-to-')[0] as LocalSource;
+}
+
+/** The destination a pipeline writes to, from its name. */
+export function destinationOf(pipeline: PipelineName): DestinationKind {
+  return pipeline.split('-to-')[1] as DestinationKind;
+}
 
 /** The defaults of {@link PipelineOptions}, as data. */
 export const PIPELINE_DEFAULTS = {
@@ -134,7 +145,7 @@ function integer(name: string, value: number, min: number, max: number): number 
 export function pipelineSettings(options: PipelineOptions = {}): PipelineSettings {
   const d = PIPELINE_DEFAULTS;
   const pipeline = check.oneOf('pipeline', options.pipeline ?? d.pipeline, PIPELINE_NAMES);
-  const fromSqs = pipeline.startsWith('sqs-');
+  const fromSqs = sourceOf(pipeline) === 'sqs';
   const batchSize = integer(
     'batchSize',
     options.batchSize ?? (fromSqs ? d.sqsBatchSize : d.kinesisBatchSize),
