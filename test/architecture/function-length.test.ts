@@ -10,8 +10,7 @@ import { functionLengths } from './function-lengths.js';
 const MAX_LINES = 80;
 
 /** Known debts, with the lines they have today (issue 14). Lower a ceiling as a function is split. */
-const TOO_LONG_TODAY: Readonly<Record<string, number>> = {
-};
+const TOO_LONG_TODAY: Readonly<Record<string, number>> = {};
 
 describe('function length', () => {
   const lengths = functionLengths(process.cwd(), ['lib', 'cdk', 'local', 'soak']);
