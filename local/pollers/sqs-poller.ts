@@ -5,7 +5,6 @@
  * the dead-letter queue after `maxReceiveCount` receives is the queue's own redrive policy,
  * as on AWS (fauxqs implements it).
  */
-import { setMaxListeners } from 'node:events';
 import type { Message, MessageAttributeValue, SQSClient } from '@aws-sdk/client-sqs';
 import {
   DeleteMessageBatchCommand,
@@ -16,9 +15,9 @@ import type { SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { environmentHandlers, type HandlerSource } from './handler-source.js';
 import { invokeHandler, readResponse } from './invocation.js';
 import { createLambdaContext } from './lambda-context.js';
-import { integerSetting, isAbort, MAX_EVENT_BYTES, pauseUnlessStopped } from './poller-settings.js';
-import type { BatchHandler, InvocationReport, Poller, PollerStats } from './types.js';
-import { emptyPollerStats, INVOCATION_OUTCOMES } from './types.js';
+import { integerSettings, isAbort, MAX_EVENT_BYTES, PollerState } from './poller-settings.js';
+import type { BatchHandler, InvocationReport, Poller } from './types.js';
+import { INVOCATION_OUTCOMES } from './types.js';
 
 /**
  * Options of {@link startSqsPoller}; the defaults are Lambda's where Lambda has one. Give
@@ -69,8 +68,6 @@ export const SQS_POLLER_DEFAULTS = {
 
 /** Bytes a record adds to the event besides its body and attributes (ids, ARNs, JSON keys). */
 const RECORD_OVERHEAD_BYTES = 800;
-
-const checkInteger = integerSetting('SQS poller');
 
 function lambdaAttributes(
   attributes: Record<string, MessageAttributeValue> | undefined,
@@ -130,87 +127,109 @@ function recordBytes(message: Message): number {
   return bytes;
 }
 
-/**
- * Starts polling an SQS queue with Lambda's semantics and invoking `handler`. Resolves once the
- * queue's ARN is known and the pollers are running.
- */
-export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoller> {
-  const batchSize = checkInteger('batchSize', options.batchSize ?? SQS_POLLER_DEFAULTS.batchSize, 1, 10_000);
-  const windowMs = checkInteger(
-    'maximumBatchingWindowMs',
-    options.maximumBatchingWindowMs ?? SQS_POLLER_DEFAULTS.maximumBatchingWindowMs,
-    0,
-    300_000,
-  );
-  if (batchSize > 10 && windowMs === 0) {
+/** The range of each integer setting, as Lambda allows it. */
+const INTEGER_RANGES = {
+  batchSize: [1, 10_000],
+  maximumBatchingWindowMs: [0, 300_000],
+  concurrency: [1, 1_000],
+  timeoutMs: [1, 900_000],
+  waitTimeSeconds: [0, 20],
+} as const;
+
+/** The settings with defaults filled in and ranges checked. */
+interface QueuePolling extends Record<keyof typeof INTEGER_RANGES, number> {
+  readonly reportBatchItemFailures: boolean;
+  readonly functionName: string;
+}
+
+function queuePolling(options: SqsPollerOptions): QueuePolling {
+  const d = SQS_POLLER_DEFAULTS;
+  const numbers = integerSettings('SQS poller', options, d, INTEGER_RANGES);
+  if (numbers.batchSize > 10 && numbers.maximumBatchingWindowMs === 0) {
     throw new RangeError(
       'SQS poller: a batchSize above 10 needs maximumBatchingWindowMs above 0, as Lambda requires',
     );
   }
-  const concurrency = checkInteger(
-    'concurrency',
-    options.concurrency ?? SQS_POLLER_DEFAULTS.concurrency,
-    1,
-    1_000,
-  );
-  const timeoutMs = checkInteger('timeoutMs', options.timeoutMs ?? SQS_POLLER_DEFAULTS.timeoutMs, 1, 900_000);
-  const waitTimeSeconds = checkInteger(
-    'waitTimeSeconds',
-    options.waitTimeSeconds ?? SQS_POLLER_DEFAULTS.waitTimeSeconds,
-    0,
-    20,
-  );
-  const reportBatchItemFailures =
-    options.reportBatchItemFailures ?? SQS_POLLER_DEFAULTS.reportBatchItemFailures;
-  const functionName = options.functionName ?? SQS_POLLER_DEFAULTS.functionName;
-  const { client, queueUrl } = options;
-  const handlers = await environmentHandlers(options, concurrency);
+  return {
+    ...numbers,
+    reportBatchItemFailures: options.reportBatchItemFailures ?? d.reportBatchItemFailures,
+    functionName: options.functionName ?? d.functionName,
+  };
+}
 
+/** The queue, its ARN and the region and account in it. */
+interface QueueContext {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly region: string;
+  readonly accountId: string;
+}
+
+async function describeQueue(client: SQSClient, queueUrl: string): Promise<QueueContext> {
   const { Attributes } = await client.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
   );
   const queueArn = Attributes?.QueueArn ?? `arn:aws:sqs:us-east-1:000000000000:${queueUrl.split('/').pop()}`;
   const [, , , region, accountId] = queueArn.split(':');
+  return { client, queueUrl, queueArn, region, accountId };
+}
 
-  const stats: PollerStats = emptyPollerStats();
-  const abort = new AbortController();
-  // Every call in flight listens to this one signal.
-  setMaxListeners(0, abort.signal);
-  let stopped = false;
+/** One of the poller's concurrent loops: gather a batch, invoke, delete what succeeded. */
+class QueuePollLoop {
+  constructor(
+    private readonly queue: QueueContext,
+    private readonly polling: QueuePolling,
+    private readonly state: PollerState,
+    private readonly handler: BatchHandler<SQSEvent>,
+  ) {}
 
-  async function receive(max: number, wait: number): Promise<Message[]> {
+  async run(): Promise<void> {
+    while (!this.state.stopped) {
+      const batch = await this.gather();
+      // A batch gathered when stop() came is still invoked: its messages are already invisible.
+      if (batch.length === 0) continue;
+      try {
+        await this.invoke(batch);
+      } catch {
+        // Only onInvocation can throw here; the messages are settled or reappear, so polling goes on.
+        this.state.stats.sourceErrors++;
+      }
+    }
+  }
+
+  private async receive(max: number, wait: number): Promise<Message[]> {
     try {
-      const out = await client.send(
+      const out = await this.queue.client.send(
         new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
+          QueueUrl: this.queue.queueUrl,
           MaxNumberOfMessages: max,
           WaitTimeSeconds: wait,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
         }),
-        { abortSignal: abort.signal },
+        { abortSignal: this.state.signal },
       );
       return out.Messages ?? [];
     } catch (error) {
-      if (stopped || isAbort(error)) return [];
-      stats.sourceErrors++;
-      await pause(100);
+      if (this.state.stopped || isAbort(error)) return [];
+      this.state.stats.sourceErrors++;
+      await this.state.pause(100);
       return [];
     }
   }
 
-  const pause = (ms: number) => pauseUnlessStopped(abort.signal, ms);
-
   /** Gathers one batch: up to `batchSize` messages, until the window closes or the payload limit is reached. */
-  async function gather(): Promise<Message[]> {
+  private async gather(): Promise<Message[]> {
+    const { batchSize, maximumBatchingWindowMs: windowMs, waitTimeSeconds } = this.polling;
     const batch: Message[] = [];
     let bytes = 0;
     let closesAt: number | undefined;
-    while (!stopped && batch.length < batchSize && bytes < MAX_EVENT_BYTES) {
+    while (!this.state.stopped && batch.length < batchSize && bytes < MAX_EVENT_BYTES) {
       const left = closesAt === undefined ? undefined : closesAt - Date.now();
       if (left !== undefined && left <= 0) break;
       const wait = left === undefined ? waitTimeSeconds : Math.min(waitTimeSeconds, Math.floor(left / 1000));
-      const messages = await receive(Math.min(10, batchSize - batch.length), wait);
+      const messages = await this.receive(Math.min(10, batchSize - batch.length), wait);
       for (const message of messages) {
         batch.push(message);
         bytes += recordBytes(message);
@@ -219,99 +238,89 @@ export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoll
       // The window opens with the first message: an empty queue is never invoked.
       if (batch.length > 0 && closesAt === undefined) closesAt = Date.now() + windowMs;
       if (messages.length === 0 && batch.length > 0 && wait === 0) {
-        await pause(Math.min(20, Math.max(0, (closesAt ?? 0) - Date.now())));
+        await this.state.pause(Math.min(20, Math.max(0, (closesAt ?? 0) - Date.now())));
       }
     }
     return batch;
   }
 
-  async function deleteMessages(messages: readonly Message[]): Promise<void> {
+  /** Deletes messages ten at a time; a message whose delete fails comes back after its visibility timeout: a duplicate, not a loss. */
+  private async deleteMessages(messages: readonly Message[]): Promise<void> {
     const chunks: Message[][] = [];
     for (let i = 0; i < messages.length; i += 10) chunks.push(messages.slice(i, i + 10));
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        // A message whose delete fails comes back after its visibility timeout: a duplicate, not a loss.
-        for (let attempt = 0; attempt < 3; attempt++) {
-          try {
-            const out = await client.send(
-              new DeleteMessageBatchCommand({
-                QueueUrl: queueUrl,
-                Entries: chunk.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-              }),
-            );
-            const failed = new Set((out.Failed ?? []).map((f) => Number(f.Id)));
-            if (failed.size === 0) return;
-            stats.sourceErrors++;
-            chunk = chunk.filter((_, i) => failed.has(i));
-          } catch {
-            stats.sourceErrors++;
-          }
-        }
-      }),
-    );
+    await Promise.all(chunks.map((chunk) => this.deleteChunk(chunk)));
   }
 
-  async function invokeOnce(handler: BatchHandler<SQSEvent>, batch: Message[]): Promise<void> {
-    const startedAt = Date.now();
-    const records = batch.map((message) => toRecord(message, queueArn, region));
-    for (const record of records) {
-      if (Number(record.attributes.ApproximateReceiveCount) > 1) stats.redelivered++;
+  private async deleteChunk(chunk: readonly Message[]): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const out = await this.queue.client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: this.queue.queueUrl,
+            Entries: chunk.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
+        const failed = new Set((out.Failed ?? []).map((f) => Number(f.Id)));
+        if (failed.size === 0) return;
+        this.state.stats.sourceErrors++;
+        chunk = chunk.filter((_, i) => failed.has(i));
+      } catch {
+        this.state.stats.sourceErrors++;
+      }
     }
-    const context = createLambdaContext({ functionName, timeoutMs, region, accountId });
-    const result = await invokeHandler(handler, { Records: records }, context, timeoutMs);
-    const verdict = readResponse(result, new Set(records.map((r) => r.messageId)), reportBatchItemFailures);
-    let succeededMessages: Message[] = [];
-    if (verdict.outcome === INVOCATION_OUTCOMES.success) succeededMessages = batch;
+  }
+
+  private async invoke(batch: Message[]): Promise<void> {
+    const startedAt = Date.now();
+    const { queue, polling, state } = this;
+    const records = batch.map((message) => toRecord(message, queue.queueArn, queue.region));
+    for (const record of records) {
+      if (Number(record.attributes.ApproximateReceiveCount) > 1) state.stats.redelivered++;
+    }
+    const context = createLambdaContext({
+      ...queue,
+      functionName: polling.functionName,
+      timeoutMs: polling.timeoutMs,
+    });
+    const result = await invokeHandler(this.handler, { Records: records }, context, polling.timeoutMs);
+    const ids = new Set(records.map((r) => r.messageId));
+    const verdict = readResponse(result, ids, polling.reportBatchItemFailures);
+    let succeeded: Message[] = [];
+    if (verdict.outcome === INVOCATION_OUTCOMES.success) succeeded = batch;
     else if (verdict.outcome === INVOCATION_OUTCOMES.partial) {
-      succeededMessages = batch.filter((m) => !verdict.failed.has(m.MessageId ?? ''));
+      succeeded = batch.filter((m) => !verdict.failed.has(m.MessageId ?? ''));
     }
     // Failed messages are left alone: they reappear when their visibility timeout ends.
-    await deleteMessages(succeededMessages);
-    const succeeded = succeededMessages.length;
-    const retried = batch.length - succeeded;
-    stats.invocations++;
-    stats.records += batch.length;
-    stats.succeeded += succeeded;
-    stats.retried += retried;
-    if (verdict.outcome === INVOCATION_OUTCOMES.partial) stats.partial++;
-    else if (verdict.outcome === INVOCATION_OUTCOMES.error) stats.errors++;
-    else if (verdict.outcome === INVOCATION_OUTCOMES.timeout) stats.timeouts++;
-    else if (verdict.outcome === INVOCATION_OUTCOMES.invalidResponse) stats.invalidResponses++;
-    options.onInvocation?.({
+    await this.deleteMessages(succeeded);
+    state.settled({
       source: 'sqs',
       requestId: context.awsRequestId,
       records: batch.length,
       outcome: verdict.outcome,
       ...('reason' in verdict ? { reason: verdict.reason } : {}),
-      succeeded,
-      retried,
+      succeeded: succeeded.length,
+      retried: batch.length - succeeded.length,
       discarded: 0,
       durationMs: Date.now() - startedAt,
     });
   }
+}
 
-  async function pollLoop(handler: BatchHandler<SQSEvent>): Promise<void> {
-    while (!stopped) {
-      const batch = await gather();
-      // A batch gathered when stop() came is still invoked: its messages are already invisible.
-      if (batch.length === 0) continue;
-      try {
-        await invokeOnce(handler, batch);
-      } catch {
-        // Only onInvocation can throw here; the messages are settled or reappear, so polling goes on.
-        stats.sourceErrors++;
-      }
-    }
-  }
-
-  const loops = handlers.map((handler) => pollLoop(handler));
-
+/**
+ * Starts polling an SQS queue with Lambda's semantics and invoking `handler`. Resolves once the
+ * queue's ARN is known and the pollers are running.
+ */
+export async function startSqsPoller(options: SqsPollerOptions): Promise<SqsPoller> {
+  const polling = queuePolling(options);
+  const handlers = await environmentHandlers(options, polling.concurrency);
+  const queue = await describeQueue(options.client, options.queueUrl);
+  const state = new PollerState(options.onInvocation);
+  const loops = handlers.map((handler) => new QueuePollLoop(queue, polling, state, handler).run());
   return {
-    queueArn,
-    stats: () => ({ ...stats }),
+    queueArn: queue.queueArn,
+    stats: () => ({ ...state.stats }),
     async stop() {
-      stopped = true;
-      abort.abort();
+      state.stop();
       await Promise.all(loops);
     },
   };
