@@ -14,6 +14,7 @@ import {
   snsTargetOf,
   withEntries,
 } from './service-faults.js';
+import { readAll, reply, Upstream } from './upstream.js';
 
 /** What the proxy injects; every rate is a probability in [0, 1]. Omitted means none. */
 export interface FaultConfig {
@@ -109,8 +110,6 @@ export interface FaultProxy {
 }
 
 const DEFAULT_OPERATIONS: readonly string[] = Object.values(BATCH_WRITE_TARGETS);
-// Hop-by-hop headers, plus those we recompute when a body is rewritten.
-const DROPPED_HEADERS = ['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host'];
 
 function emptyStats(): FaultStats {
   return {
@@ -223,188 +222,112 @@ function drawEntryFaults(
   return failed;
 }
 
-interface UpstreamResponse {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: Buffer;
+function replyJson(res: http.ServerResponse, service: ServiceName, response: ErrorResponse): void {
+  const body = Buffer.from(typeof response.body === 'string' ? response.body : JSON.stringify(response.body));
+  res.writeHead(response.status, {
+    ...response.headers,
+    'content-type': CONTENT_TYPES[service],
+    'content-length': body.length,
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(body);
 }
 
-async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+/** One call the proxy may fault: its operation, its service, and its body when already read. */
+interface EligibleCall {
+  readonly req: http.IncomingMessage;
+  readonly res: http.ServerResponse;
+  readonly target: string;
+  readonly service: ServiceName;
+  readonly preread?: Buffer;
 }
 
-function forwardHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = { ...headers };
-  for (const name of DROPPED_HEADERS) delete out[name];
-  return out;
-}
+/** The proxy's faults, its PRNG and its counters, and what it does to each call. */
+class FaultInjection {
+  faults: FaultConfig;
+  counters = emptyStats();
+  private readonly random: Random;
 
-/** Starts a fault-injecting reverse proxy on 127.0.0.1 in front of a Kinesis, Firehose or SQS endpoint. */
-export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
-  const upstream = new URL(options.upstream);
-  const random = seededRandom(options.seed ?? 1);
-  let faults = validate(options.faults ?? {});
-  let counters = emptyStats();
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-
-  function report(event: FaultEvent): void {
-    options.onFault?.(event);
+  constructor(
+    private readonly options: FaultProxyOptions,
+    readonly upstream: Upstream,
+  ) {
+    this.random = seededRandom(options.seed ?? 1);
+    this.faults = validate(options.faults ?? {});
   }
 
-  function upstreamRequest(req: http.IncomingMessage, body?: Buffer) {
-    const headers = forwardHeaders(req.headers);
-    if (body) headers['content-length'] = body.length;
-    else if (req.headers['content-length'] !== undefined)
-      headers['content-length'] = req.headers['content-length'];
-    else if (req.headers['transfer-encoding'] !== undefined)
-      headers['transfer-encoding'] = req.headers['transfer-encoding'];
-    return http.request({
-      agent,
-      protocol: upstream.protocol,
-      hostname: upstream.hostname,
-      port: upstream.port,
-      method: req.method,
-      path: req.url,
-      headers,
-    });
+  /** True when the proxy may fault calls of this operation. */
+  eligible(target: string): boolean {
+    const operations = this.faults.operations ?? DEFAULT_OPERATIONS;
+    return operations === 'all' || operations.includes(target);
   }
 
-  function send(req: http.IncomingMessage, body: Buffer): Promise<UpstreamResponse> {
-    return new Promise((resolve, reject) => {
-      const up = upstreamRequest(req, body);
-      up.once('error', reject);
-      up.once('response', (res) => {
-        readAll(res).then(
-          (data) => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: data }),
-          reject,
-        );
-      });
-      up.end(body);
-    });
-  }
-
-  function reply(
-    res: http.ServerResponse,
-    status: number,
-    headers: http.IncomingHttpHeaders,
-    body: Buffer,
-  ): void {
-    const out = forwardHeaders(headers);
-    out['content-length'] = body.length;
-    res.writeHead(status, out);
-    res.end(body);
-  }
-
-  function replyJson(res: http.ServerResponse, service: ServiceName, response: ErrorResponse): void {
-    const body = Buffer.from(
-      typeof response.body === 'string' ? response.body : JSON.stringify(response.body),
-    );
-    res.writeHead(response.status, {
-      ...response.headers,
-      'content-type': CONTENT_TYPES[service],
-      'content-length': body.length,
-      'x-amzn-requestid': randomUUID(),
-    });
-    res.end(body);
-  }
-
-  function passThrough(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const up = upstreamRequest(req);
-    up.once('response', (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, forwardHeaders(upRes.headers));
-      upRes.pipe(res);
-    });
-    up.once('error', () => upstreamFailed(res));
-    req.pipe(up);
-  }
-
-  function upstreamFailed(res: http.ServerResponse): void {
-    counters.upstreamErrors++;
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    res.writeHead(502, { 'content-type': 'text/plain' });
-    res.end('fault proxy: upstream unreachable');
-  }
-
-  async function handleEligible(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    target: string,
-    service: ServiceName,
-    preread?: Buffer,
-  ): Promise<void> {
-    const current = faults;
+  /** Draws the call's faults at arrival and applies them: a dropped connection, a delay, an error, or entry faults. */
+  async handle(call: EligibleCall): Promise<void> {
+    const { req, res, target, service } = call;
+    const current = this.faults;
     // Draw in a fixed order, at arrival, so a seed replays the same faults for the same sequence of calls.
-    const outcome = drawOutcome(current, random);
-    const delay = drawDelay(current, random);
+    const outcome = drawOutcome(current, this.random);
+    const delay = drawDelay(current, this.random);
     if (outcome === 'dropBefore') {
-      counters.dropBefore++;
-      report({ kind: 'dropBefore', target });
+      this.count('dropBefore', target);
       req.socket.destroy();
       return;
     }
-    const body = preread ?? (await readAll(req));
+    const body = call.preread ?? (await readAll(req));
     if (delay > 0) {
-      counters.delayed++;
-      counters.delayMs += delay;
-      report({ kind: 'latency', target, ms: delay });
+      this.counters.delayed++;
+      this.counters.delayMs += delay;
+      this.options.onFault?.({ kind: 'latency', target, ms: delay });
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
     if (outcome === 'internalError' || outcome === 'unavailable' || outcome === 'throttle') {
-      counters[outcome]++;
-      report({ kind: outcome, target });
+      this.count(outcome, target);
       replyJson(res, service, requestErrorResponse(service, outcome));
       return;
     }
     if (outcome === 'dropAfter') {
-      await send(req, body);
-      counters.dropAfter++;
-      report({ kind: 'dropAfter', target });
+      await this.upstream.send(req, body);
+      this.count('dropAfter', target);
       req.socket.destroy();
       return;
     }
     if (target !== BATCH_WRITE_TARGETS[service] || !current.entryFailureRate) {
-      await sendAndReply(req, res, body);
+      await this.upstream.sendAndReply(req, res, body);
       return;
     }
-    await answerWithEntryFaults(req, res, { target, service, body, faults: current });
+    await this.answerWithEntryFaults(call, body, current);
   }
 
-  async function sendAndReply(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    body: Buffer,
-  ): Promise<void> {
-    const answer = await send(req, body);
-    reply(res, answer.status, answer.headers, answer.body);
+  /** SNS (query protocol): the call is known only from its body, so the body is read first. */
+  async handleQuery(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readAll(req);
+    const target = snsTargetOf(body);
+    if (!this.eligible(target)) {
+      await this.upstream.sendAndReply(req, res, body);
+      return;
+    }
+    this.counters.eligible++;
+    await this.handle({ req, res, target, service: 'sns', preread: body });
+  }
+
+  private count(kind: 'dropBefore' | 'dropAfter' | RequestFault, target: string): void {
+    this.counters[kind]++;
+    this.options.onFault?.({ kind, target });
   }
 
   /** A batch write: fails the entries drawn, sends the rest upstream and merges the two answers. */
-  async function answerWithEntryFaults(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    call: { target: string; service: ServiceName; body: Buffer; faults: FaultConfig },
-  ): Promise<void> {
-    const { target, service, body } = call;
-    let request: Record<string, unknown>;
-    try {
-      request = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-    } catch {
-      request = {};
-    }
+  private async answerWithEntryFaults(call: EligibleCall, body: Buffer, faults: FaultConfig): Promise<void> {
+    const { req, res, target, service } = call;
+    const request = parseJsonObject(body);
     const entries = batchEntries(service, request);
-    if (!entries || entries.length === 0) {
-      await sendAndReply(req, res, body);
-      return;
-    }
-    counters.entries += entries.length;
-    const failed = drawEntryFaults(service, entries.length, call.faults, random);
-    if (failed.size === 0) {
-      await sendAndReply(req, res, body);
+    const failed =
+      entries && entries.length > 0
+        ? drawEntryFaults(service, entries.length, faults, this.random)
+        : new Map();
+    if (entries && entries.length > 0) this.counters.entries += entries.length;
+    if (!entries || failed.size === 0) {
+      await this.upstream.sendAndReply(req, res, body);
       return;
     }
     let upstreamAnswer: Record<string, unknown> | undefined;
@@ -414,7 +337,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     };
     if (failed.size < entries.length) {
       const kept = entries.filter((_, i) => !failed.has(i));
-      const answer = await send(req, Buffer.from(JSON.stringify(withEntries(service, request, kept))));
+      const answer = await this.upstream.send(
+        req,
+        Buffer.from(JSON.stringify(withEntries(service, request, kept))),
+      );
       if (answer.status !== 200) {
         // The whole call failed upstream: the client sees that, not our per-entry story.
         reply(res, answer.status, answer.headers, answer.body);
@@ -423,75 +349,77 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       upstreamAnswer = JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>;
       headers = answer.headers;
     } else {
-      counters.answeredWithoutUpstream++;
+      this.counters.answeredWithoutUpstream++;
     }
-    for (const fault of failed.values()) {
-      if (fault === 'throttle') counters.entryThrottle++;
-      else if (fault === 'internal') counters.entryInternal++;
-      else counters.entrySenderFault++;
-    }
-    report({
-      kind: 'entries',
-      target,
-      total: entries.length,
-      failed: [...failed].map(([index, fault]) => ({ index, fault })),
-    });
+    this.countEntryFaults(target, entries.length, failed);
     const merged = mergeBatchResponse(service, request, entries, failed, upstreamAnswer);
     reply(res, 200, headers, Buffer.from(JSON.stringify(merged)));
   }
 
-  function eligible(target: string): boolean {
-    const operations = faults.operations ?? DEFAULT_OPERATIONS;
-    return operations === 'all' || operations.includes(target);
+  private countEntryFaults(target: string, total: number, failed: ReadonlyMap<number, EntryFault>): void {
+    for (const fault of failed.values()) {
+      if (fault === 'throttle') this.counters.entryThrottle++;
+      else if (fault === 'internal') this.counters.entryInternal++;
+      else this.counters.entrySenderFault++;
+    }
+    this.options.onFault?.({
+      kind: 'entries',
+      target,
+      total,
+      failed: [...failed].map(([index, fault]) => ({ index, fault })),
+    });
   }
+}
 
-  /** SNS (query protocol): the call is known only from its body, so the body is read first. */
-  async function handleQuery(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const body = await readAll(req);
-    const target = snsTargetOf(body);
-    if (!eligible(target)) {
-      const answer = await send(req, body);
-      reply(res, answer.status, answer.headers, answer.body);
-      return;
-    }
-    counters.eligible++;
-    await handleEligible(req, res, target, 'sns', body);
+function parseJsonObject(body: Buffer): Record<string, unknown> {
+  try {
+    return JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
   }
+}
 
-  const server = http.createServer((req, res) => {
-    counters.requests++;
-    if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-      handleQuery(req, res).catch(() => upstreamFailed(res));
-      return;
-    }
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const service = serviceOfTarget(target);
-    const contentType = String(req.headers['content-type'] ?? '');
-    // Only AWS JSON bodies are understood; anything else (e.g. CBOR) goes through untouched.
-    if (!service || !eligible(target) || !contentType.includes('json')) {
-      passThrough(req, res);
-      return;
-    }
-    counters.eligible++;
-    handleEligible(req, res, target, service).catch(() => upstreamFailed(res));
-  });
+/** Sends each call to the injection when the proxy may fault it, else straight through. */
+function route(injection: FaultInjection, req: http.IncomingMessage, res: http.ServerResponse): void {
+  injection.counters.requests++;
+  const upstream = injection.upstream;
+  if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+    injection.handleQuery(req, res).catch(() => upstream.failed(res));
+    return;
+  }
+  const target = String(req.headers['x-amz-target'] ?? '');
+  const service = serviceOfTarget(target);
+  const contentType = String(req.headers['content-type'] ?? '');
+  // Only AWS JSON bodies are understood; anything else (e.g. CBOR) goes through untouched.
+  if (!service || !injection.eligible(target) || !contentType.includes('json')) {
+    upstream.passThrough(req, res);
+    return;
+  }
+  injection.counters.eligible++;
+  injection.handle({ req, res, target, service }).catch(() => upstream.failed(res));
+}
+
+/** Starts a fault-injecting reverse proxy on 127.0.0.1 in front of a Kinesis, Firehose or SQS endpoint. */
+export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
+  const upstream = new Upstream(options.upstream, () => injection.counters.upstreamErrors++);
+  const injection = new FaultInjection(options, upstream);
+  const server = http.createServer((req, res) => route(injection, req, res));
   server.keepAliveTimeout = 60_000;
   const endpoint = await listenOnLoopback(server, options.port);
-
   return {
     endpoint,
     setFaults(next) {
-      faults = validate(next);
+      injection.faults = validate(next);
     },
-    stats: () => ({ ...counters }),
+    stats: () => ({ ...injection.counters }),
     resetStats() {
-      counters = emptyStats();
+      injection.counters = emptyStats();
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((err) => {
-          agent.destroy();
+          upstream.destroy();
           if (err) reject(err);
           else resolve();
         });

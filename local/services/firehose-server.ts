@@ -1,8 +1,16 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import path from 'node:path';
-import { listenOnLoopback } from './listen-on-loopback.js';
+/**
+ * A local Amazon Data Firehose endpoint (AWS JSON 1.1) that delivers to files the way
+ * Firehose delivers to S3, with the limits the real PutRecord / PutRecordBatch enforce.
+ */
+import { randomBytes } from 'node:crypto';
+import { FirehoseDeliveries, type StreamState } from './firehose-delivery.js';
+import {
+  type JsonOperations,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  ServiceError,
+  startJsonService,
+} from './json-service.js';
 
 /** The limits the real PutRecord / PutRecordBatch enforce (Firehose API reference). */
 export const FIREHOSE_LIMITS = {
@@ -40,55 +48,16 @@ export interface FirehoseServer {
   close(): Promise<void>;
 }
 
-const TARGET_PREFIX = 'Firehose_20150804.';
-const CONTENT_TYPE = 'application/x-amz-json-1.1';
-const ACCOUNT = '000000000000';
-const REGION = 'us-east-1';
+const ACCOUNT = LOCAL_ACCOUNT;
+const REGION = LOCAL_REGION;
 const STREAM_NAME = /^[a-zA-Z0-9_.-]+$/;
 // Base64 of a 4 MiB batch plus JSON framing stays well below this; anything larger is not a valid request.
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-class FirehoseError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = 'FirehoseError';
-  }
-}
-
-interface DeliveredFile {
-  readonly path: string;
-  readonly lengths: number[];
-}
-
-interface StreamState {
-  readonly name: string;
-  readonly arn: string;
-  readonly createdAt: number;
-  readonly type: string;
-  pending: Buffer[];
-  pendingBytes: number;
-  timer: NodeJS.Timeout | undefined;
-}
-
-interface Delivery {
-  files: DeliveredFile[];
-  count: number;
-  // Writes are chained so files appear, and are indexed, in the order records were accepted.
-  chain: Promise<void>;
-}
-
 type Json = Record<string, unknown>;
 
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
-}
-
-function validationError(message: string): FirehoseError {
-  return new FirehoseError('ValidationException', `1 validation error detected: ${message}`);
+function validationError(message: string): ServiceError {
+  return new ServiceError('ValidationException', `1 validation error detected: ${message}`);
 }
 
 function streamName(input: Json): string {
@@ -120,177 +89,131 @@ function decodeData(record: unknown, at: string): Buffer {
   return bytes;
 }
 
-/** Starts a local Amazon Data Firehose endpoint (AWS JSON 1.1) that delivers to files the way Firehose delivers to S3. */
-export async function startFirehoseServer(options: FirehoseServerOptions): Promise<FirehoseServer> {
-  const bufferSizeBytes = options.bufferSizeBytes ?? 5 * 1024 * 1024;
-  const bufferIntervalMs = options.bufferIntervalMs ?? 1000;
-  const streams = new Map<string, StreamState>();
-  const deliveries = new Map<string, Delivery>();
-  const recordIdPrefix = randomBytes(24).toString('hex');
-  let recordCounter = 0;
-  let deliveryError: Error | undefined;
+/** The record ids Firehose answers: long, unique, in order. */
+function recordIds(): () => string {
+  const prefix = randomBytes(24).toString('hex');
+  let counter = 0;
+  return () => {
+    counter += 1;
+    return `${prefix}${counter.toString(16).padStart(16, '0')}`;
+  };
+}
 
-  function delivery(name: string): Delivery {
-    let d = deliveries.get(name);
-    if (!d) {
-      d = { files: [], count: 0, chain: Promise.resolve() };
-      deliveries.set(name, d);
-    }
-    return d;
+function existing(deliveries: FirehoseDeliveries, input: Json): StreamState {
+  const name = streamName(input);
+  const stream = deliveries.streams.get(name);
+  if (!stream) {
+    throw new ServiceError(
+      'ResourceNotFoundException',
+      `Firehose ${name} under account ${ACCOUNT} not found.`,
+    );
   }
+  return stream;
+}
 
-  function deliver(stream: StreamState): Promise<void> {
-    if (stream.timer) clearTimeout(stream.timer);
-    stream.timer = undefined;
-    const d = delivery(stream.name);
-    if (stream.pending.length === 0) return d.chain;
-    const records = stream.pending;
-    stream.pending = [];
-    stream.pendingBytes = 0;
-    const now = new Date();
-    const y = now.getUTCFullYear();
-    const mo = pad(now.getUTCMonth() + 1);
-    const day = pad(now.getUTCDate());
-    const h = pad(now.getUTCHours());
-    const stamp = `${y}-${mo}-${day}-${h}-${pad(now.getUTCMinutes())}-${pad(now.getUTCSeconds())}`;
-    const folder = path.join(options.dir, stream.name, String(y), mo, day, h);
-    const file = path.join(folder, `${stream.name}-1-${stamp}-${randomUUID()}`);
-    d.chain = d.chain.then(async () => {
-      await mkdir(folder, { recursive: true });
-      // Firehose concatenates records as they are, with no separator; the index keeps their boundaries.
-      await writeFile(file, Buffer.concat(records));
-      d.files.push({ path: file, lengths: records.map((r) => r.length) });
-      d.count += records.length;
-    });
-    d.chain.catch((err: Error) => {
-      deliveryError ??= err;
-    });
-    return d.chain;
+function createStream(deliveries: FirehoseDeliveries, input: Json): Json {
+  const name = streamName(input);
+  if (deliveries.streams.has(name)) {
+    throw new ServiceError(
+      'ResourceInUseException',
+      `Firehose ${name} under accountId ${ACCOUNT} already exists`,
+    );
   }
+  const arn = `arn:aws:firehose:${REGION}:${ACCOUNT}:deliverystream/${name}`;
+  const type = typeof input.DeliveryStreamType === 'string' ? input.DeliveryStreamType : 'DirectPut';
+  deliveries.streams.set(name, {
+    name,
+    arn,
+    type,
+    createdAt: Date.now() / 1000,
+    pending: [],
+    pendingBytes: 0,
+    timer: undefined,
+  });
+  deliveries.delivery(name);
+  return { DeliveryStreamARN: arn };
+}
 
-  function accept(stream: StreamState, records: Buffer[]): void {
-    for (const record of records) {
-      stream.pending.push(record);
-      stream.pendingBytes += record.length;
-    }
-    if (stream.pendingBytes >= bufferSizeBytes) {
-      void deliver(stream).catch(() => undefined);
-    } else if (!stream.timer && stream.pending.length > 0) {
-      stream.timer = setTimeout(() => void deliver(stream).catch(() => undefined), bufferIntervalMs);
-      stream.timer.unref();
-    }
-  }
-
-  function existing(input: Json): StreamState {
-    const name = streamName(input);
-    const stream = streams.get(name);
-    if (!stream) {
-      throw new FirehoseError(
-        'ResourceNotFoundException',
-        `Firehose ${name} under account ${ACCOUNT} not found.`,
-      );
-    }
-    return stream;
-  }
-
-  function nextRecordId(): string {
-    recordCounter += 1;
-    return `${recordIdPrefix}${recordCounter.toString(16).padStart(16, '0')}`;
-  }
-
-  const operations: Record<string, (input: Json) => Json | Promise<Json>> = {
-    CreateDeliveryStream(input) {
-      const name = streamName(input);
-      if (streams.has(name)) {
-        throw new FirehoseError(
-          'ResourceInUseException',
-          `Firehose ${name} under accountId ${ACCOUNT} already exists`,
-        );
-      }
-      const arn = `arn:aws:firehose:${REGION}:${ACCOUNT}:deliverystream/${name}`;
-      const type = typeof input.DeliveryStreamType === 'string' ? input.DeliveryStreamType : 'DirectPut';
-      streams.set(name, {
-        name,
-        arn,
-        type,
-        createdAt: Date.now() / 1000,
-        pending: [],
-        pendingBytes: 0,
-        timer: undefined,
-      });
-      delivery(name);
-      return { DeliveryStreamARN: arn };
-    },
-    DescribeDeliveryStream(input) {
-      const stream = existing(input);
-      return {
-        DeliveryStreamDescription: {
-          DeliveryStreamName: stream.name,
-          DeliveryStreamARN: stream.arn,
-          DeliveryStreamStatus: 'ACTIVE',
-          DeliveryStreamType: stream.type,
-          DeliveryStreamEncryptionConfiguration: { Status: 'DISABLED' },
-          VersionId: '1',
-          CreateTimestamp: stream.createdAt,
-          Destinations: [
-            {
-              DestinationId: 'destinationId-000000000001',
-              S3DestinationDescription: {
-                RoleARN: `arn:aws:iam::${ACCOUNT}:role/local-firehose`,
-                BucketARN: 'arn:aws:s3:::local-firehose',
-                BufferingHints: {
-                  SizeInMBs: Math.max(1, Math.round(bufferSizeBytes / (1024 * 1024))),
-                  IntervalInSeconds: Math.max(0, Math.round(bufferIntervalMs / 1000)),
-                },
-                CompressionFormat: 'UNCOMPRESSED',
-                EncryptionConfiguration: { NoEncryptionConfig: 'NoEncryption' },
-              },
+function describeStream(deliveries: FirehoseDeliveries, input: Json): Json {
+  const stream = existing(deliveries, input);
+  const { bufferSizeBytes, bufferIntervalMs } = deliveries.buffering;
+  return {
+    DeliveryStreamDescription: {
+      DeliveryStreamName: stream.name,
+      DeliveryStreamARN: stream.arn,
+      DeliveryStreamStatus: 'ACTIVE',
+      DeliveryStreamType: stream.type,
+      DeliveryStreamEncryptionConfiguration: { Status: 'DISABLED' },
+      VersionId: '1',
+      CreateTimestamp: stream.createdAt,
+      Destinations: [
+        {
+          DestinationId: 'destinationId-000000000001',
+          S3DestinationDescription: {
+            RoleARN: `arn:aws:iam::${ACCOUNT}:role/local-firehose`,
+            BucketARN: 'arn:aws:s3:::local-firehose',
+            BufferingHints: {
+              SizeInMBs: Math.max(1, Math.round(bufferSizeBytes / (1024 * 1024))),
+              IntervalInSeconds: Math.max(0, Math.round(bufferIntervalMs / 1000)),
             },
-          ],
-          HasMoreDestinations: false,
+            CompressionFormat: 'UNCOMPRESSED',
+            EncryptionConfiguration: { NoEncryptionConfig: 'NoEncryption' },
+          },
         },
-      };
+      ],
+      HasMoreDestinations: false,
     },
-    ListDeliveryStreams(input) {
-      const limit = typeof input.Limit === 'number' ? input.Limit : 10;
-      const after =
-        typeof input.ExclusiveStartDeliveryStreamName === 'string'
-          ? input.ExclusiveStartDeliveryStreamName
-          : '';
-      const names = [...streams.keys()].sort().filter((n) => n > after);
-      return { DeliveryStreamNames: names.slice(0, limit), HasMoreDeliveryStreams: names.length > limit };
-    },
+  };
+}
+
+function listStreams(deliveries: FirehoseDeliveries, input: Json): Json {
+  const limit = typeof input.Limit === 'number' ? input.Limit : 10;
+  const after =
+    typeof input.ExclusiveStartDeliveryStreamName === 'string' ? input.ExclusiveStartDeliveryStreamName : '';
+  const names = [...deliveries.streams.keys()].sort().filter((n) => n > after);
+  return { DeliveryStreamNames: names.slice(0, limit), HasMoreDeliveryStreams: names.length > limit };
+}
+
+/** The records of a PutRecordBatch, decoded and checked against the batch limits. */
+function batchRecords(input: Json): Buffer[] {
+  const records = input.Records;
+  if (!Array.isArray(records)) {
+    throw validationError("Value null at 'records' failed to satisfy constraint: Member must not be null");
+  }
+  if (records.length < 1 || records.length > FIREHOSE_LIMITS.maxRecordsPerBatch) {
+    throw validationError(
+      `Value '[...]' at 'records' failed to satisfy constraint: Member must have length ${records.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${FIREHOSE_LIMITS.maxRecordsPerBatch}`}`,
+    );
+  }
+  const decoded = records.map((r, i) => decodeData(r, `records.${i + 1}.member`));
+  const total = decoded.reduce((sum, b) => sum + b.length, 0);
+  if (total > FIREHOSE_LIMITS.maxBatchBytes) {
+    throw new ServiceError('InvalidArgumentException', 'Records size exceeds 4 MB limit');
+  }
+  return decoded;
+}
+
+/** The operations the endpoint answers. */
+function firehoseOperations(deliveries: FirehoseDeliveries): JsonOperations {
+  const nextRecordId = recordIds();
+  return {
+    CreateDeliveryStream: (input) => createStream(deliveries, input),
+    DescribeDeliveryStream: (input) => describeStream(deliveries, input),
+    ListDeliveryStreams: (input) => listStreams(deliveries, input),
     async DeleteDeliveryStream(input) {
-      const stream = existing(input);
-      streams.delete(stream.name);
-      await deliver(stream);
+      const stream = existing(deliveries, input);
+      deliveries.streams.delete(stream.name);
+      await deliveries.deliver(stream);
       return {};
     },
     PutRecord(input) {
-      const stream = existing(input);
-      const data = decodeData(input.Record, 'record');
-      accept(stream, [data]);
+      deliveries.accept(existing(deliveries, input), [decodeData(input.Record, 'record')]);
       return { RecordId: nextRecordId(), Encrypted: false };
     },
     PutRecordBatch(input) {
-      const stream = existing(input);
-      const records = input.Records;
-      if (!Array.isArray(records)) {
-        throw validationError(
-          "Value null at 'records' failed to satisfy constraint: Member must not be null",
-        );
-      }
-      if (records.length < 1 || records.length > FIREHOSE_LIMITS.maxRecordsPerBatch) {
-        throw validationError(
-          `Value '[...]' at 'records' failed to satisfy constraint: Member must have length ${records.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${FIREHOSE_LIMITS.maxRecordsPerBatch}`}`,
-        );
-      }
-      const decoded = records.map((r, i) => decodeData(r, `records.${i + 1}.member`));
-      const total = decoded.reduce((sum, b) => sum + b.length, 0);
-      if (total > FIREHOSE_LIMITS.maxBatchBytes) {
-        throw new FirehoseError('InvalidArgumentException', 'Records size exceeds 4 MB limit');
-      }
-      accept(stream, decoded);
+      const stream = existing(deliveries, input);
+      const decoded = batchRecords(input);
+      deliveries.accept(stream, decoded);
       return {
         FailedPutCount: 0,
         Encrypted: false,
@@ -298,95 +221,31 @@ export async function startFirehoseServer(options: FirehoseServerOptions): Promi
       };
     },
   };
+}
 
-  function send(res: http.ServerResponse, status: number, body: Json): void {
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': CONTENT_TYPE,
-      'content-length': Buffer.byteLength(text),
-      'x-amzn-requestid': randomUUID(),
-    });
-    res.end(text);
-  }
-
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        send(res, 413, { __type: 'SerializationException', message: 'Request entity too large' });
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    }
-    try {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
-      const operation = Object.hasOwn(operations, name) ? operations[name] : undefined;
-      if (req.method !== 'POST' || !operation) {
-        throw new FirehoseError('UnknownOperationException', `Unknown operation ${target}`);
-      }
-      let input: unknown;
-      try {
-        input = JSON.parse(Buffer.concat(chunks, size).toString('utf8') || '{}');
-      } catch {
-        throw new FirehoseError('SerializationException', 'Malformed JSON');
-      }
-      if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-        throw new FirehoseError('SerializationException', 'Request body must be a JSON object');
-      }
-      send(res, 200, await operation(input as Json));
-    } catch (err) {
-      if (err instanceof FirehoseError) {
-        send(res, err.status, { __type: err.type, message: err.message });
-      } else {
-        send(res, 500, { __type: 'InternalFailure', message: String(err) });
-      }
-    }
-  }
-
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
+/** Starts a local Amazon Data Firehose endpoint (AWS JSON 1.1) that delivers to files the way Firehose delivers to S3. */
+export async function startFirehoseServer(options: FirehoseServerOptions): Promise<FirehoseServer> {
+  const deliveries = new FirehoseDeliveries({
+    dir: options.dir,
+    bufferSizeBytes: options.bufferSizeBytes ?? 5 * 1024 * 1024,
+    bufferIntervalMs: options.bufferIntervalMs ?? 1000,
   });
-  server.keepAliveTimeout = 60_000;
-  const endpoint = await listenOnLoopback(server, options.port);
-
-  async function flush(): Promise<void> {
-    await Promise.all([...streams.values()].map((s) => deliver(s)));
-    await Promise.all([...deliveries.values()].map((d) => d.chain));
-    if (deliveryError) throw deliveryError;
-  }
-
+  const service = await startJsonService({
+    targetPrefix: 'Firehose_20150804',
+    contentType: 'application/x-amz-json-1.1',
+    operations: firehoseOperations(deliveries),
+    maxBodyBytes: MAX_BODY_BYTES,
+    port: options.port,
+  });
   return {
-    endpoint,
-    flush,
-    async readDelivered(stream, readOptions = {}) {
-      const state = streams.get(stream);
-      if (state && readOptions.flush !== false) await deliver(state);
-      const d = deliveries.get(stream);
-      if (!d) return [];
-      await d.chain;
-      const out: Buffer[] = [];
-      for (const file of d.files) {
-        const bytes = await readFile(file.path);
-        let offset = 0;
-        for (const length of file.lengths) {
-          out.push(bytes.subarray(offset, offset + length));
-          offset += length;
-        }
-      }
-      return out;
-    },
-    deliveredCount: (stream) => deliveries.get(stream)?.count ?? 0,
-    deliveredFiles: (stream) => (deliveries.get(stream)?.files ?? []).map((f) => f.path),
+    endpoint: service.endpoint,
+    flush: () => deliveries.flush(),
+    readDelivered: (stream, readOptions = {}) => deliveries.read(stream, readOptions.flush !== false),
+    deliveredCount: (stream) => deliveries.count(stream),
+    deliveredFiles: (stream) => deliveries.files(stream),
     async close() {
-      await flush();
-      await new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      });
+      await deliveries.flush();
+      await service.close();
     },
   };
 }

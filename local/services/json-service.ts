@@ -114,6 +114,9 @@ export async function startJsonService(options: JsonServiceOptions): Promise<Jso
     } catch {
       throw new ServiceError('SerializationException', 'The request body is not valid JSON.');
     }
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      throw new ServiceError('SerializationException', 'The request body must be a JSON object.');
+    }
     answer(res, 200, await run(input));
   }
 
@@ -125,6 +128,8 @@ export async function startJsonService(options: JsonServiceOptions): Promise<Jso
       );
     });
   });
+  // Longer than the SDK's idle sockets live, so that a client never reuses a socket the server just closed.
+  server.keepAliveTimeout = 60_000;
   const endpoint = await listenOnLoopback(server, options.port);
   return {
     endpoint,
