@@ -214,24 +214,21 @@ interface LiveChild {
   readonly exited: Promise<void>;
 }
 
-/**
- * Handlers that run `options.module` in child processes, one child per execution
- * environment, with faults injected as `options.faults` says. The poller's invocation
- * timeout still decides the outcome it records; the child is killed at the deadline.
- */
-export function childProcessHandlers<Event>(
-  options: ChildProcessHandlerOptions<Event>,
-): ChildProcessHandlers<Event> {
+/** How every child is started, with the defaults filled in. */
+interface ChildSpawning {
+  readonly host: string;
+  readonly moduleUrl: string;
+  readonly exportName: string;
+  readonly execArgv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly initTimeoutMs: number;
+  readonly prewarm: boolean;
+}
+
+function spawning<Event>(options: ChildProcessHandlerOptions<Event>): ChildSpawning {
   const d = CHILD_PROCESS_HANDLER_DEFAULTS;
   const modulePath = toPath(options.module);
-  const moduleUrl = pathToFileURL(modulePath).href;
   const host = options.host === undefined ? defaultHost() : toPath(options.host);
-  const exportName = options.exportName ?? d.exportName;
-  const initTimeoutMs = options.initTimeoutMs ?? d.initTimeoutMs;
-  const prewarm = options.prewarm ?? d.prewarm;
-  const execArgv =
-    options.execArgv ??
-    (TYPESCRIPT.test(host) || TYPESCRIPT.test(modulePath) ? ['--import', tsxLoader()] : []);
   const env: Record<string, string> = {};
   for (const name of INHERITED_VARIABLES) {
     const value = process.env[name];
@@ -240,233 +237,335 @@ export function childProcessHandlers<Event>(
   for (const [name, value] of Object.entries(options.environment ?? {})) {
     if (value !== undefined) env[name] = value;
   }
-  const stats = emptyStats();
-  const children = new Set<ChildProcess>();
-  let closed = false;
-  let nextId = 0;
+  return {
+    host,
+    moduleUrl: pathToFileURL(modulePath).href,
+    exportName: options.exportName ?? d.exportName,
+    execArgv:
+      options.execArgv ??
+      (TYPESCRIPT.test(host) || TYPESCRIPT.test(modulePath) ? ['--import', tsxLoader()] : []),
+    env,
+    initTimeoutMs: options.initTimeoutMs ?? d.initTimeoutMs,
+    prewarm: options.prewarm ?? d.prewarm,
+  };
+}
 
-  function spawn(environment: number): Promise<LiveChild> {
+/** Waits for a fresh child's cold start: its `ready`, or a failure that kills it. */
+function coldStart(child: ChildProcess, initTimeoutMs: number, onFailure: () => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => fail(`the child could not start: ${error.message}`);
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      fail(`the child exited during its cold start (${signal ?? `exit status ${code}`})`);
+    const onMessage = (message: ChildMessage) => {
+      if (message.type === 'ready') {
+        stopListening();
+        resolve();
+      } else if (message.type === 'initError') fail(`${message.name}: ${message.message}`);
+      else fail(`unexpected message ${message.type} during the cold start`);
+    };
+    const timer = setTimeout(() => fail(`the cold start took more than ${initTimeoutMs} ms`), initTimeoutMs);
+    function stopListening() {
+      clearTimeout(timer);
+      child.off('error', onError);
+      child.off('exit', onExit);
+      child.off('message', onMessage);
+    }
+    function fail(message: string) {
+      stopListening();
+      onFailure();
+      child.kill('SIGKILL');
+      reject(new ChildProcessInitError(message));
+    }
+    // A child that fails later is seen through its exit; an 'error' event must not go unhandled.
+    child.on('error', () => undefined);
+    child.on('error', onError);
+    child.on('exit', onExit);
+    child.on('message', onMessage);
+  });
+}
+
+/** The children of one set of handlers, their counters, and how to start one. */
+class ChildProcesses<Event> {
+  readonly stats = emptyStats();
+  readonly children = new Set<ChildProcess>();
+  closed = false;
+  private nextId = 0;
+
+  constructor(
+    readonly options: ChildProcessHandlerOptions<Event>,
+    readonly spawning: ChildSpawning,
+  ) {}
+
+  /** A fresh invocation id, unique among the children. */
+  invocationId(): number {
+    this.nextId += 1;
+    return this.nextId;
+  }
+
+  /** Forks a child for an execution environment and waits for its cold start. */
+  async spawn(environment: number): Promise<LiveChild> {
     const startedAt = Date.now();
+    const { host, moduleUrl, exportName, execArgv, env, initTimeoutMs } = this.spawning;
+    const onOutput = this.options.onOutput;
     const child = fork(host, [moduleUrl, exportName], {
       execArgv: [...execArgv],
       env,
-      stdio: options.onOutput ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: onOutput ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',
     });
-    children.add(child);
-    stats.spawned++;
+    this.children.add(child);
+    this.stats.spawned++;
     const exited = new Promise<void>((resolve) => {
       child.once('exit', () => {
-        children.delete(child);
+        this.children.delete(child);
         resolve();
       });
     });
-    const onOutput = options.onOutput;
-    if (onOutput) {
-      for (const stream of ['stdout', 'stderr'] as const) {
-        const input = child[stream];
-        if (input)
-          readline.createInterface({ input }).on('line', (line) => onOutput(line, stream, environment));
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const input = child[stream];
+      if (onOutput && input) {
+        readline.createInterface({ input }).on('line', (line) => onOutput(line, stream, environment));
       }
     }
-    return new Promise<LiveChild>((resolve, reject) => {
-      const onError = (error: Error) => fail(`the child could not start: ${error.message}`);
-      const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-        fail(`the child exited during its cold start (${signal ?? `exit status ${code}`})`);
+    await coldStart(child, initTimeoutMs, () => this.stats.initFailures++);
+    this.stats.initMs += Date.now() - startedAt;
+    return { process: child, exited };
+  }
+
+  /** Kills every child and waits for them to exit. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const exits = [...this.children].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) resolve();
+          else child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    );
+    await Promise.all(exits);
+  }
+}
+
+/** What settles one invocation: its answer, its error, and the report of how it ended. */
+interface InvocationEnd {
+  readonly outcome: ChildInvocationOutcome;
+  readonly answer: () => void;
+  readonly detail: { readonly value?: unknown; readonly error?: string };
+}
+
+/** One invocation handed to a child: it ends once, by answer, error, exit, kill or deadline. */
+class ChildInvocationRun<Event> {
+  private settled = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly sentAt = Date.now();
+  private readonly id: number;
+
+  constructor(
+    private readonly processes: ChildProcesses<Event>,
+    private readonly live: LiveChild,
+    private readonly environment: number,
+    private readonly context: Context,
+    private readonly plan: InvocationPlan,
+  ) {
+    this.id = processes.invocationId();
+  }
+
+  /** Hands the event to the child and settles with its answer. */
+  run(event: Event): Promise<BatchHandlerResult> {
+    const child = this.live.process;
+    const { faults, deadlineAt, remainingMs } = this.plan;
+    return new Promise<BatchHandlerResult>((resolve, reject) => {
       const onMessage = (message: ChildMessage) => {
-        if (message.type === 'ready') {
-          stopListening();
-          stats.initMs += Date.now() - startedAt;
-          resolve({ process: child, exited });
-        } else if (message.type === 'initError') {
-          fail(`${message.name}: ${message.message}`);
-        } else {
-          fail(`unexpected message ${message.type} during the cold start`);
+        if (message.type === 'result' && message.id === this.id) {
+          this.finish(
+            {
+              outcome: 'returned',
+              answer: () => resolve(message.value as BatchHandlerResult),
+              detail: { value: message.value },
+            },
+            listeners,
+          );
+        } else if (message.type === 'error' && message.id === this.id) {
+          const error = Object.assign(new Error(message.message), { name: message.name });
+          this.finish(
+            {
+              outcome: 'threw',
+              answer: () => reject(error),
+              detail: { error: `${message.name}: ${message.message}` },
+            },
+            listeners,
+          );
         }
       };
-      const timer = setTimeout(
-        () => fail(`the cold start took more than ${initTimeoutMs} ms`),
-        initTimeoutMs,
-      );
-      function stopListening() {
-        clearTimeout(timer);
-        child.off('error', onError);
-        child.off('exit', onExit);
-        child.off('message', onMessage);
-      }
-      function fail(message: string) {
-        stopListening();
-        stats.initFailures++;
-        child.kill('SIGKILL');
-        reject(new ChildProcessInitError(message));
-      }
-      // A child that fails later is seen through its exit; an 'error' event must not go unhandled.
-      child.on('error', () => undefined);
-      child.on('error', onError);
-      child.on('exit', onExit);
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+        const error = new ChildProcessExitError(code, signal);
+        this.finish(
+          { outcome: 'exited', answer: () => reject(error), detail: { error: error.message } },
+          listeners,
+        );
+      };
+      const listeners = { onMessage, onExit };
+      const kill = (outcome: 'killed' | 'timedOut', error: Error, answerDelayMs: number) =>
+        this.kill(
+          listeners,
+          { outcome, answer: () => reject(error), detail: { error: error.message } },
+          answerDelayMs,
+        );
       child.on('message', onMessage);
+      child.once('exit', onExit);
+      this.after(deadlineAt - Date.now(), () =>
+        kill(
+          'timedOut',
+          new ChildProcessTimeoutError(remainingMs),
+          CHILD_PROCESS_HANDLER_DEFAULTS.timeoutAnswerDelayMs,
+        ),
+      );
+      if (faults.killAfterMs !== undefined) {
+        this.after(faults.killAfterMs, () => kill('killed', new ChildProcessExitError(null, 'SIGKILL'), 0));
+      }
+      child.send(this.message(event), (error) => {
+        if (error) onExit(child.exitCode, child.signalCode);
+      });
     });
   }
 
-  function createHandler(environment: number): BatchHandler<Event> {
-    let current: Promise<LiveChild> | undefined;
-    /** Settles when the previous invocation's child is answered or dead: one invocation at a time. */
-    let idle: Promise<void> = Promise.resolve();
-
-    function replace(): void {
-      current = undefined;
-      if (prewarm && !closed) start();
-    }
-
-    function start(): Promise<LiveChild> {
-      const starting = spawn(environment);
-      current = starting;
-      starting.then(
-        (live) => {
-          void live.exited.then(() => {
-            if (current === starting) replace();
-          });
-        },
-        () => {
-          // A failed cold start fails the invocation that waits for it; the next one tries again.
-          if (current === starting) current = undefined;
-        },
-      );
-      starting.catch(() => undefined);
-      return starting;
-    }
-
-    if (prewarm) start();
-
-    async function invoke(
-      event: Event,
-      context: Context,
-      { remainingMs, deadlineAt, faults }: InvocationPlan,
-    ): Promise<BatchHandlerResult> {
-      let live = await (current ?? start());
-      if (closed) throw new ChildProcessInitError('the child process handlers are closed');
-      // It may have died between invocations: then this invocation gets a fresh one.
-      if (live.process.exitCode !== null || live.process.signalCode !== null) live = await start();
-      const id = ++nextId;
-      const child = live.process;
-      const sentAt = Date.now();
-      stats.invocations++;
-
-      return new Promise<BatchHandlerResult>((resolve, reject) => {
-        let settled = false;
-        const timers: NodeJS.Timeout[] = [];
-        const finish = (
-          outcome: ChildInvocationOutcome,
-          answer: () => void,
-          detail: { value?: unknown; error?: string },
-        ) => {
-          if (settled) return;
-          settled = true;
-          for (const timer of timers) clearTimeout(timer);
-          child.off('message', onMessage);
-          child.off('exit', onExit);
-          stats[outcome]++;
-          if (outcome === 'timedOut' && faults.hangAfterHandler) stats.hung++;
-          if (outcome === 'timedOut' && faults.stallAfterMs !== undefined) stats.stalled++;
-          options.onSettled?.({
-            environment,
-            requestId: context.awsRequestId,
-            outcome,
-            ...detail,
-            durationMs: Date.now() - sentAt,
-            faults,
-          });
-          answer();
-        };
-        const onMessage = (message: ChildMessage) => {
-          if (message.type === 'result' && message.id === id) {
-            finish('returned', () => resolve(message.value as BatchHandlerResult), { value: message.value });
-          } else if (message.type === 'error' && message.id === id) {
-            const error = Object.assign(new Error(message.message), { name: message.name });
-            finish('threw', () => reject(error), { error: `${message.name}: ${message.message}` });
-          }
-        };
-        const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
-          const error = new ChildProcessExitError(code, signal);
-          finish('exited', () => reject(error), { error: error.message });
-        };
-        /** Kills the child and answers once it is gone, so that the next invocation gets a fresh one. */
-        const kill = (outcome: 'killed' | 'timedOut', error: Error, answerDelayMs: number) => {
-          child.off('message', onMessage);
-          child.off('exit', onExit);
-          child.kill('SIGKILL');
-          const answered = new Promise<void>((r) => setTimeout(r, answerDelayMs));
-          void Promise.all([live.exited, answered]).then(() =>
-            finish(outcome, () => reject(error), { error: error.message }),
-          );
-        };
-        child.on('message', onMessage);
-        child.once('exit', onExit);
-        timers.push(
-          setTimeout(
-            () => kill('timedOut', new ChildProcessTimeoutError(remainingMs), d.timeoutAnswerDelayMs),
-            Math.max(0, deadlineAt - Date.now()),
-          ),
-        );
-        if (faults.killAfterMs !== undefined) {
-          timers.push(
-            setTimeout(
-              () => kill('killed', new ChildProcessExitError(null, 'SIGKILL'), 0),
-              Math.max(0, faults.killAfterMs),
-            ),
-          );
-        }
-        const message: InvokeMessage = {
-          type: 'invoke',
-          id,
-          event,
-          context: serializeContext(context),
-          deadlineAt,
-          ...(faults.stallAfterMs === undefined ? {} : { stallAfterMs: faults.stallAfterMs }),
-          ...(faults.hangAfterHandler ? { hangAfterHandler: true } : {}),
-        };
-        child.send(message, (error) => {
-          if (error) onExit(child.exitCode, child.signalCode);
-        });
-      });
-    }
-
-    return async (event, context) => {
-      // The clock runs from the call, as Lambda's does, even while the previous invocation's child is being reset.
-      const remainingMs = context.getRemainingTimeInMillis();
-      const plan: InvocationPlan = {
-        remainingMs,
-        deadlineAt: Date.now() + remainingMs,
-        faults: options.faults?.({ environment, event, context }) ?? {},
-      };
-      const previous = idle;
-      let done: () => void = () => undefined;
-      idle = new Promise<void>((resolve) => {
-        done = resolve;
-      });
-      try {
-        await previous;
-        return await invoke(event, context, plan);
-      } finally {
-        done();
-      }
+  private message(event: Event): InvokeMessage {
+    const { faults, deadlineAt } = this.plan;
+    return {
+      type: 'invoke',
+      id: this.id,
+      event,
+      context: serializeContext(this.context),
+      deadlineAt,
+      ...(faults.stallAfterMs === undefined ? {} : { stallAfterMs: faults.stallAfterMs }),
+      ...(faults.hangAfterHandler ? { hangAfterHandler: true } : {}),
     };
   }
 
+  private after(ms: number, run: () => void): void {
+    this.timers.push(setTimeout(run, Math.max(0, ms)));
+  }
+
+  /** Kills the child and answers once it is gone, so that the next invocation gets a fresh one. */
+  private kill(listeners: ChildListeners, end: InvocationEnd, answerDelayMs: number): void {
+    const child = this.live.process;
+    child.off('message', listeners.onMessage);
+    child.off('exit', listeners.onExit);
+    child.kill('SIGKILL');
+    const answered = new Promise<void>((r) => setTimeout(r, answerDelayMs));
+    void Promise.all([this.live.exited, answered]).then(() => this.finish(end, listeners));
+  }
+
+  private finish(end: InvocationEnd, listeners: ChildListeners): void {
+    if (this.settled) return;
+    this.settled = true;
+    const { stats, options } = this.processes;
+    const { faults } = this.plan;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.live.process.off('message', listeners.onMessage);
+    this.live.process.off('exit', listeners.onExit);
+    stats[end.outcome]++;
+    if (end.outcome === 'timedOut' && faults.hangAfterHandler) stats.hung++;
+    if (end.outcome === 'timedOut' && faults.stallAfterMs !== undefined) stats.stalled++;
+    options.onSettled?.({
+      environment: this.environment,
+      requestId: this.context.awsRequestId,
+      outcome: end.outcome,
+      ...end.detail,
+      durationMs: Date.now() - this.sentAt,
+      faults,
+    });
+    end.answer();
+  }
+}
+
+/** The listeners an invocation puts on its child, taken off when it ends. */
+interface ChildListeners {
+  readonly onMessage: (message: ChildMessage) => void;
+  readonly onExit: (code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+/** One execution environment: its child (replaced when it dies), one invocation at a time. */
+class ChildEnvironment<Event> {
+  private current: Promise<LiveChild> | undefined;
+  /** Settles when the previous invocation's child is answered or dead: one invocation at a time. */
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly processes: ChildProcesses<Event>,
+    private readonly environment: number,
+  ) {
+    if (processes.spawning.prewarm) this.start();
+  }
+
+  /** The environment's handler, as a poller calls it. */
+  readonly handler: BatchHandler<Event> = async (event, context) => {
+    // The clock runs from the call, as Lambda's does, even while the previous invocation's child is being reset.
+    const remainingMs = context.getRemainingTimeInMillis();
+    const plan: InvocationPlan = {
+      remainingMs,
+      deadlineAt: Date.now() + remainingMs,
+      faults: this.processes.options.faults?.({ environment: this.environment, event, context }) ?? {},
+    };
+    const previous = this.idle;
+    let done: () => void = () => undefined;
+    this.idle = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    try {
+      await previous;
+      return await this.invoke(event, context, plan);
+    } finally {
+      done();
+    }
+  };
+
+  private async invoke(event: Event, context: Context, plan: InvocationPlan): Promise<BatchHandlerResult> {
+    let live = await (this.current ?? this.start());
+    if (this.processes.closed) throw new ChildProcessInitError('the child process handlers are closed');
+    // It may have died between invocations: then this invocation gets a fresh one.
+    if (live.process.exitCode !== null || live.process.signalCode !== null) live = await this.start();
+    this.processes.stats.invocations++;
+    return new ChildInvocationRun(this.processes, live, this.environment, context, plan).run(event);
+  }
+
+  private start(): Promise<LiveChild> {
+    const starting = this.processes.spawn(this.environment);
+    this.current = starting;
+    starting.then(
+      (live) => {
+        void live.exited.then(() => {
+          if (this.current === starting) this.replace();
+        });
+      },
+      () => {
+        // A failed cold start fails the invocation that waits for it; the next one tries again.
+        if (this.current === starting) this.current = undefined;
+      },
+    );
+    starting.catch(() => undefined);
+    return starting;
+  }
+
+  private replace(): void {
+    this.current = undefined;
+    if (this.processes.spawning.prewarm && !this.processes.closed) this.start();
+  }
+}
+
+/**
+ * Handlers that run `options.module` in child processes, one child per execution
+ * environment, with faults injected as `options.faults` says. The poller's invocation
+ * timeout still decides the outcome it records; the child is killed at the deadline.
+ */
+export function childProcessHandlers<Event>(
+  options: ChildProcessHandlerOptions<Event>,
+): ChildProcessHandlers<Event> {
+  const processes = new ChildProcesses(options, spawning(options));
   return {
-    createHandler,
-    stats: () => ({ ...stats }),
-    async close() {
-      closed = true;
-      const exits = [...children].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) resolve();
-            else child.once('exit', () => resolve());
-            child.kill('SIGKILL');
-          }),
-      );
-      await Promise.all(exits);
-    },
+    createHandler: (environment) => new ChildEnvironment(processes, environment).handler,
+    stats: () => ({ ...processes.stats }),
+    close: () => processes.close(),
   };
 }

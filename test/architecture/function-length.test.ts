@@ -12,6 +12,18 @@ const MAX_LINES = 80;
 /** Known debts, with the lines they have today (issue 14). Lower a ceiling as a function is split. */
 const TOO_LONG_TODAY: Readonly<Record<string, number>> = {};
 
+/**
+ * Factories whose closures together still span more than the bound, though each closure is
+ * short: debts with their span today (issue 14). A factory of many closures wants them as
+ * functions or methods of their own, like startFaultProxy and startKinesisPoller now are.
+ */
+const SPANS_TOO_LONG_TODAY: Readonly<Record<string, number>> = {
+  'local/services/kinesis-capacity-server.ts:startKinesisCapacityServer': 194,
+  'local/services/eventbridge-server.ts:startEventBridgeServer': 95,
+  'lib/destinations/kinesis.ts:kinesisDestination': 92,
+  'cdk/examples/s3-delivery-stream.ts:constructor': 82,
+};
+
 describe('function length', () => {
   const lengths = functionLengths(process.cwd(), ['lib', 'cdk', 'local', 'soak']);
 
@@ -26,6 +38,16 @@ describe('function length', () => {
     const tooLong = lengths
       .filter((f) => f.lines > (TOO_LONG_TODAY[f.id] ?? MAX_LINES))
       .map((f) => `${f.id} (line ${f.line}): ${f.lines} lines`);
+
+    // Assert
+    expect(tooLong).toEqual([]);
+  });
+
+  it(`keeps every function's whole span, its closures included, at ${MAX_LINES} lines or fewer, but for the known debts`, () => {
+    // Act
+    const tooLong = lengths
+      .filter((f) => f.span > (SPANS_TOO_LONG_TODAY[f.id] ?? MAX_LINES))
+      .map((f) => `${f.id} (line ${f.line}): spans ${f.span} lines`);
 
     // Assert
     expect(tooLong).toEqual([]);

@@ -7,12 +7,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 
-/** One function and its length in lines, nested functions left out (they are measured on their own). */
+/** One function and its length in lines. */
 export interface FunctionLength {
   /** `path:name`, e.g. `local/services/fault-proxy.ts:startFaultProxy`. */
   readonly id: string;
   readonly line: number;
+  /** Its own lines, nested functions left out (they are measured on their own). */
   readonly lines: number;
+  /** Every line from its start to its end, the closures it holds included. */
+  readonly span: number;
 }
 
 function sourceFiles(dir: string): string[] {
@@ -65,6 +68,7 @@ export function functionLengths(root: string, dirs: readonly string[]): Function
           id: `${relative(root, file)}:${nameOf(node)}`,
           line: lineOf(node.getStart(source)) + 1,
           lines: spanOf(node) - nestedLines(node.body),
+          span: spanOf(node),
         });
       }
       node.forEachChild(visit);
