@@ -9,7 +9,8 @@ import {
 import type { Destination, EntryResult } from '../core/types.js';
 import { type DefaultClientOptions, defaultClientConfig } from './default-client.js';
 import { DestinationConfigurationError } from './destination-configuration-error.js';
-import { classifyAwsError, failedEntryResult, THROTTLING_ERROR_CODES } from './error-classifier.js';
+import { classifyAwsError } from './error-classifier.js';
+import { idMatchedResults } from './id-matched-results.js';
 import { booleanOption, integerOption, stringOption } from './option-checks.js';
 import {
   invalidAttributesReason,
@@ -136,34 +137,13 @@ export function publishBatchInput(topicArn: string, entries: readonly SnsEntry[]
  * is not retried, except a throttling code. An entry the response does not mention is retried.
  */
 export function publishBatchResults(output: PublishBatchCommandOutput, entryCount: number): EntryResult[] {
-  const results: (EntryResult | undefined)[] = new Array(entryCount).fill(undefined);
-  const position = (id: string | undefined) =>
-    id !== undefined && /^\d+$/.test(id) && Number(id) < entryCount ? Number(id) : undefined;
-  for (const success of output.Successful ?? []) {
-    const index = position(success.Id);
-    if (index !== undefined && success.MessageId) results[index] = { status: 'accepted' };
-  }
-  // Failures second, so an id reported both ways is not taken as delivered.
-  for (const failure of output.Failed ?? []) {
-    const index = position(failure.Id);
-    if (index === undefined) continue;
-    const code = failure.Code || 'UnknownError';
-    const message = failure.Message;
-    if (SNS_THROTTLING_CODES.has(code) || THROTTLING_ERROR_CODES.has(code)) {
-      results[index] = { status: 'retryable', code, message, throttled: true };
-    } else {
-      results[index] =
-        failure.SenderFault === true ? { status: 'fatal', code, message } : failedEntryResult(code, message);
-    }
-  }
-  return results.map(
-    (result) =>
-      result ?? {
-        status: 'retryable',
-        code: 'MalformedResponse',
-        message: 'PublishBatch did not report this entry',
-      },
-  );
+  return idMatchedResults({
+    operation: 'PublishBatch',
+    entryCount,
+    successful: output.Successful,
+    failed: output.Failed,
+    throttlingCodes: SNS_THROTTLING_CODES,
+  });
 }
 
 /** An Amazon SNS destination (`PublishBatch`), standard or FIFO topic; checks its options at creation. */

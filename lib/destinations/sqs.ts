@@ -9,7 +9,8 @@ import {
 import type { Destination, EntryResult } from '../core/types.js';
 import { type DefaultClientOptions, defaultClientConfig, withoutSdkLogger } from './default-client.js';
 import { DestinationConfigurationError } from './destination-configuration-error.js';
-import { classifyAwsError, failedEntryResult, THROTTLING_ERROR_CODES } from './error-classifier.js';
+import { classifyAwsError } from './error-classifier.js';
+import { idMatchedResults } from './id-matched-results.js';
 import { booleanOption, integerOption, requestBodyOption } from './option-checks.js';
 import { type RequestBodyMode, sendWithBody } from './prebuilt-body.js';
 import { md5Mismatches, sendMessageBatchBody } from './sqs-batch-body.js';
@@ -201,43 +202,20 @@ export function sendMessageBatchResults(
   entryCount: number,
   md5Mismatched: ReadonlySet<string> = new Set(),
 ): EntryResult[] {
-  const results: (EntryResult | undefined)[] = new Array(entryCount).fill(undefined);
-  for (const success of output.Successful ?? []) {
-    const index = positionOf(success.Id, entryCount);
-    if (index === undefined || !success.MessageId) continue;
-    results[index] =
-      success.Id !== undefined && md5Mismatched.has(success.Id)
+  return idMatchedResults({
+    operation: 'SendMessageBatch',
+    entryCount,
+    successful: output.Successful,
+    failed: output.Failed,
+    accepted: (id) =>
+      md5Mismatched.has(id)
         ? {
             status: 'retryable',
             code: 'ChecksumMismatch',
             message: 'MD5OfMessageBody does not match the body sent',
           }
-        : { status: 'accepted' };
-  }
-  // Failures come second so that an id reported both ways is not taken as delivered.
-  for (const failure of output.Failed ?? []) {
-    const index = positionOf(failure.Id, entryCount);
-    if (index === undefined) continue;
-    const code = failure.Code || 'UnknownError';
-    results[index] =
-      failure.SenderFault === true && !THROTTLING_ERROR_CODES.has(code)
-        ? { status: 'fatal', code, message: failure.Message }
-        : failedEntryResult(code, failure.Message);
-  }
-  return results.map(
-    (result) =>
-      result ?? {
-        status: 'retryable',
-        code: 'MalformedResponse',
-        message: 'SendMessageBatch did not report this entry',
-      },
-  );
-}
-
-function positionOf(id: string | undefined, entryCount: number): number | undefined {
-  if (id === undefined || !/^\d+$/.test(id)) return undefined;
-  const index = Number(id);
-  return index < entryCount ? index : undefined;
+        : { status: 'accepted' },
+  });
 }
 
 /**
