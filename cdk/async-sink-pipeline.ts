@@ -18,7 +18,6 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { BucketFailureDestination } from './bucket-failure-destination.js';
 import { type BundleRoot, bundleRootFor } from './bundle-root.js';
 import {
   ALARM_DEFAULTS,
@@ -37,10 +36,10 @@ import {
   resolveSource,
   SourceKind,
 } from './endpoints.js';
+import { BucketFailureDestination, QueueFailureDestination } from './failure-destinations.js';
 import { grantExactly, grantOnKey, grantSendToQueue, IAM_ACTIONS } from './least-privilege.js';
 import { PipelineAlarmSet, type PipelineAlarms } from './pipeline-alarms.js';
 import { PipelineConfigurationError } from './pipeline-configuration-error.js';
-import { QueueFailureDestination } from './queue-failure-destination.js';
 import {
   attachRedrivePolicy,
   declaredDeadLetterQueue,

@@ -25,10 +25,10 @@ export {
   exampleStackName,
 } from './examples/example-pipeline-stack.js';
 export { DELIVERY_PREFIXES, FIREHOSE_S3_ACTIONS, S3DeliveryStream } from './examples/s3-delivery-stream.js';
+export { QueueFailureDestination } from './failure-destinations.js';
 export { IAM_ACTIONS } from './least-privilege.js';
 export { PipelineAlarmSet, type PipelineAlarms } from './pipeline-alarms.js';
 export { PipelineConfigurationError } from './pipeline-configuration-error.js';
-export { QueueFailureDestination } from './queue-failure-destination.js';
 export { READY_MADE_FUNCTIONS, type ReadyMadeFunctionName } from './ready-made-functions.js';
 export { createSecureQueue } from './secure-queue.js';
 export { PoisonPolicy, type SinkTuning, TUNING_VARIABLES } from './sink-environment.js';

@@ -1,6 +1,10 @@
 /** What a soak run is made of: its options, and their defaults, as data. */
 import { optionChecks } from '../lib/core/option-checks.js';
-import { PIPELINE_NAMES, type PipelineName } from '../local/pipeline/pipeline-settings.js';
+import {
+  PIPELINE_NAMES,
+  type PipelineName,
+  type PipelineOptions,
+} from '../local/pipeline/pipeline-settings.js';
 import type { FaultLevels } from './fault-schedule.js';
 import type { SoakPipelineProgress } from './soak-pipeline.js';
 
@@ -98,20 +102,28 @@ export const SOAK_DEFAULTS = {
   drainTimeoutSeconds: 180,
 } as const;
 
-/** Options of a soak run; every one has a default in {@link SOAK_DEFAULTS}. */
-export interface SoakOptions {
+/**
+ * Options of a soak run; every one has a default in {@link SOAK_DEFAULTS}. Those it shares with
+ * a local pipeline run mean the same for each of its pipelines.
+ */
+export interface SoakOptions
+  extends Pick<
+    PipelineOptions,
+    | 'seed'
+    | 'recordBytes'
+    | 'timeoutMs'
+    | 'visibilityTimeoutSeconds'
+    | 'maxReceiveCount'
+    | 'maximumRetryAttempts'
+    | 'onStage'
+    | 'signal'
+  > {
   /** Records to produce in all, split among the pipelines by their share. */
   readonly records?: number;
   /** Time bound: production stops after this many minutes. */
   readonly minutes?: number;
-  readonly seed?: number;
   /** The pipelines and their shares; the shares are normalised. */
   readonly pipelines?: readonly { readonly pipeline: PipelineName; readonly share?: number }[];
-  readonly recordBytes?: number;
-  readonly timeoutMs?: number;
-  readonly visibilityTimeoutSeconds?: number;
-  readonly maxReceiveCount?: number;
-  readonly maximumRetryAttempts?: number;
   readonly phaseSeconds?: number;
   readonly drainTimeoutSeconds?: number;
   /** Overrides of the base fault levels. */
@@ -121,10 +133,6 @@ export interface SoakOptions {
   readonly sqs?: Partial<SqsSourceSettings>;
   /** Called about once a second with each pipeline's progress. */
   readonly onProgress?: (progress: SoakPipelineProgress) => void;
-  /** Called when the run moves on to its next step. */
-  readonly onStage?: (stage: string) => void;
-  /** Aborting it stops the run. */
-  readonly signal?: AbortSignal;
 }
 
 /** One pipeline of the run, with its records. */

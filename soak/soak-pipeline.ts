@@ -78,26 +78,31 @@ export interface SoakPipelineProgress {
   readonly recordsPerSecond: number;
 }
 
-/** What one pipeline of a soak did and proved. */
-export interface SoakPipelineResult {
-  readonly pipeline: PipelineName;
-  /** Records numbered `offset` to `offset + produced - 1` were accepted by the source. */
-  readonly offset: number;
+/** What a soak proved of the records it produced: each delivered, dead-lettered, or lost. */
+export interface SoakOutcome {
+  /** Records the source accepted. */
   readonly produced: number;
   /** Distinct produced records found at the destination. */
   readonly delivered: number;
-  /** Produced records not at the destination but in the dead-letter / on-failure queue. */
+  /** Produced records not at the destination but in a dead-letter or on-failure queue (0 with the soak's limits). */
   readonly deadLettered: number;
   /** Produced records neither delivered nor dead-lettered: must be 0. */
   readonly lost: number;
   /** Up to 20 ids of lost records. */
   readonly lostIds: readonly string[];
-  /** Payloads at the destination that no producer of this pipeline wrote: must be 0. */
+  /** Payloads at the destination that no producer wrote: must be 0. */
   readonly unexpected: number;
-  /** Every produced record was settled at the source before the drain timeout. */
+  /** Every produced record was settled at its source before the drain timeout. */
   readonly settled: boolean;
   /** Production stopped at the time bound before every record was produced. */
   readonly cutByTimeBound: boolean;
+}
+
+/** What one pipeline of a soak did and proved. */
+export interface SoakPipelineResult extends SoakOutcome {
+  readonly pipeline: PipelineName;
+  /** Records numbered `offset` to `offset + produced - 1` were accepted by the source. */
+  readonly offset: number;
   /** From the first record produced until every record was settled at the source. */
   readonly elapsedMs: number;
   /** Of which after production ended. */

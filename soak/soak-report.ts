@@ -5,7 +5,7 @@ import type { FaultStats } from '../local/services/fault-proxy.js';
 import type { FaultLevels, FaultWeather } from './fault-schedule.js';
 import type { FunctionTotals } from './function-totals.js';
 import type { AttemptOutcome, DuplicateCauses } from './record-ledger.js';
-import type { SoakPipelineResult } from './soak-pipeline.js';
+import type { SoakOutcome, SoakPipelineResult } from './soak-pipeline.js';
 
 /** One pipeline's part of the report: what it did and proved, with its rate and its duplicates. */
 export interface SoakPipelineReport
@@ -33,25 +33,10 @@ export interface SoakPipelineReport
   readonly invocations: number;
 }
 
-/** Everything a soak run found, as written to soak/results/latest.json. */
-export interface SoakReport {
+/** Everything a soak run found, as written to soak/results/latest.json; its outcome adds up its pipelines'. */
+export interface SoakReport extends SoakOutcome {
   /** Nothing lost, nothing unexpected, nothing dead-lettered, every record settled. */
   readonly ok: boolean;
-  /** Records the sources accepted. */
-  readonly produced: number;
-  /** Distinct produced records found at the destinations. */
-  readonly delivered: number;
-  /** Produced records in a dead-letter or on-failure queue instead (0 with the default limits). */
-  readonly deadLettered: number;
-  /** produced − delivered − dead-lettered: must be 0. */
-  readonly lost: number;
-  readonly lostIds: readonly string[];
-  /** Payloads at a destination that no producer wrote: must be 0. */
-  readonly unexpected: number;
-  /** Every produced record was settled at its source before the drain timeout. */
-  readonly settled: boolean;
-  /** The time bound stopped production before every record was produced. */
-  readonly cutByTimeBound: boolean;
   readonly duplicates: {
     /** Copies beyond the first (at-least-once delivery allows them). */
     readonly total: number;

@@ -5,27 +5,17 @@ import { REQUEST_BODY_MODES, type RequestBodyMode } from './prebuilt-body.js';
 
 const check = optionChecks((option, message) => new DestinationConfigurationError(option, message));
 
-/** Returns `value ?? fallback` after checking it is an integer in [min, max]. */
-export function integerOption(
-  option: string,
-  value: number | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  return check.number(option, value ?? fallback, { min, max, integer: true }, value);
+/** A check of a number option in [min, max]: `value ?? fallback`, whole when `integer`. */
+function rangeOption(integer: boolean) {
+  return (option: string, value: number | undefined, fallback: number, min: number, max: number): number =>
+    check.number(option, value ?? fallback, { min, max, integer }, value);
 }
 
+/** Returns `value ?? fallback` after checking it is an integer in [min, max]. */
+export const integerOption = rangeOption(true);
+
 /** Returns `value ?? fallback` after checking it is a number (not necessarily whole) in [min, max]. */
-export function numberOption(
-  option: string,
-  value: number | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  return check.number(option, value ?? fallback, { min, max, integer: false }, value);
-}
+export const numberOption = rangeOption(false);
 
 /** Returns `value` after checking it is a string matching `pattern`; `what` says what a valid value looks like. */
 export function stringOption(

@@ -11,6 +11,13 @@ export interface KinesisRecordOptions {
   readonly sequenceNumber?: string;
   readonly streamName?: string;
   readonly shardId?: string;
+  /** When the record arrived, in epoch seconds. Default now. */
+  readonly approximateArrivalTimestamp?: number;
+  readonly awsRegion?: string;
+  /** The stream's ARN. Default one in us-east-1 named after `streamName`. */
+  readonly eventSourceARN?: string;
+  /** The function's role. */
+  readonly invokeIdentityArn?: string;
 }
 
 /** A Kinesis record as Lambda delivers it: base64 data and a 56-digit sequence number. */
@@ -26,15 +33,17 @@ export function kinesisRecord(options: KinesisRecordOptions = {}): KinesisStream
       partitionKey: options.partitionKey ?? 'partition-1',
       sequenceNumber,
       data: bytes.toString('base64'),
-      approximateArrivalTimestamp: Date.now() / 1000,
+      approximateArrivalTimestamp: options.approximateArrivalTimestamp ?? Date.now() / 1000,
     },
     eventSource: 'aws:kinesis',
     eventVersion: '1.0',
     eventID: `${shardId}:${sequenceNumber}`,
     eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::123456789012:role/lambda-role',
-    awsRegion: 'us-east-1',
-    eventSourceARN: `arn:aws:kinesis:us-east-1:123456789012:stream/${options.streamName ?? 'source-stream'}`,
+    invokeIdentityArn: options.invokeIdentityArn ?? 'arn:aws:iam::123456789012:role/lambda-role',
+    awsRegion: options.awsRegion ?? 'us-east-1',
+    eventSourceARN:
+      options.eventSourceARN ??
+      `arn:aws:kinesis:us-east-1:123456789012:stream/${options.streamName ?? 'source-stream'}`,
   };
 }
 

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { _Record, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamRecord } from 'aws-lambda';
+import { kinesisRecord } from '../events/kinesis.js';
 import type { KinesisFailureRecord } from './kinesis-poller.js';
 
 /** The stream a poller reads, and the function it stands in for. */
@@ -27,23 +28,16 @@ export function toEventRecord(
   record: _Record,
   shardId: string,
 ): KinesisStreamRecord {
-  const sequenceNumber = record.SequenceNumber ?? '';
-  return {
-    kinesis: {
-      kinesisSchemaVersion: '1.0',
-      partitionKey: record.PartitionKey ?? '',
-      sequenceNumber,
-      data: Buffer.from(record.Data ?? new Uint8Array()).toString('base64'),
-      approximateArrivalTimestamp: arrivalSeconds(record),
-    },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventID: `${shardId}:${sequenceNumber}`,
-    eventName: 'aws:kinesis:record',
-    invokeIdentityArn: `arn:aws:iam::${stream.accountId}:role/${stream.functionName}-role`,
+  return kinesisRecord({
+    data: record.Data ?? new Uint8Array(),
+    partitionKey: record.PartitionKey ?? '',
+    sequenceNumber: record.SequenceNumber ?? '',
+    shardId,
+    approximateArrivalTimestamp: arrivalSeconds(record),
     awsRegion: stream.region,
     eventSourceARN: stream.streamArn,
-  };
+    invokeIdentityArn: `arn:aws:iam::${stream.accountId}:role/${stream.functionName}-role`,
+  });
 }
 
 /** The document Lambda sends to the on-failure destination for a batch it gave up. */

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import {
   type AttributeValue,
   CreateTableCommand,
@@ -6,8 +5,7 @@ import {
   type KeySchemaElement,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { listenOnLoopback } from './listen-on-loopback.js';
-import { requirePeer } from './optional-peer.js';
+import { type LocalServer, startLevelDbEmulator } from './leveldb-emulator.js';
 
 /** Options of {@link startDynamoDbServer}. */
 export interface DynamoDbServerOptions {
@@ -18,41 +16,16 @@ export interface DynamoDbServerOptions {
 }
 
 /** A running local DynamoDB endpoint (dynalite). */
-export interface DynamoDbServer {
-  /** Base URL, e.g. `http://127.0.0.1:43121`. */
-  readonly endpoint: string;
-  close(): Promise<void>;
-}
-
-interface DynaliteOptions {
-  path?: string;
-  createTableMs: number;
-  deleteTableMs: number;
-  updateTableMs: number;
-}
-
-/** dynalite: CommonJS without types, loaded when first started, so that it stays an optional peer dependency. */
-type Dynalite = (options: DynaliteOptions) => Server;
+export type DynamoDbServer = LocalServer;
 
 /** Starts dynalite in-process on 127.0.0.1, with tables ACTIVE at once. */
-export async function startDynamoDbServer(options: DynamoDbServerOptions = {}): Promise<DynamoDbServer> {
-  const dynalite = requirePeer<Dynalite>('dynalite', 'startDynamoDbServer');
-  const server = dynalite({
-    ...(options.path === undefined ? {} : { path: options.path }),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  const endpoint = await listenOnLoopback(server, options.port);
-  return {
-    endpoint,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        // Keep-alive sockets of clients would otherwise hold close() open.
-        server.closeAllConnections?.();
-        server.close((err?: Error) => (err ? reject(err) : resolve()));
-      }),
-  };
+export function startDynamoDbServer(options: DynamoDbServerOptions = {}): Promise<DynamoDbServer> {
+  return startLevelDbEmulator(
+    'dynalite',
+    'startDynamoDbServer',
+    { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 },
+    options,
+  );
 }
 
 /** Creates an on-demand table keyed by string attributes `partitionKey` (and `sortKey`). */

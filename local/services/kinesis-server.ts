@@ -1,8 +1,6 @@
-import type { Server } from 'node:http';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
-import { listenOnLoopback } from './listen-on-loopback.js';
-import { requirePeer } from './optional-peer.js';
+import { type LocalServer, startLevelDbEmulator } from './leveldb-emulator.js';
 
 /** Options of {@link startKinesisServer}. */
 export interface KinesisServerOptions {
@@ -16,46 +14,22 @@ export interface KinesisServerOptions {
   readonly shardLimit?: number;
 }
 
-/** A running local Kinesis endpoint. */
-export interface LocalServer {
-  /** Base URL, e.g. `http://127.0.0.1:43121`. */
-  readonly endpoint: string;
-  /** Stops the server and frees its resources. */
-  close(): Promise<void>;
-}
-
-interface KinesaliteOptions {
-  path?: string;
-  createStreamMs: number;
-  deleteStreamMs: number;
-  updateStreamMs: number;
-  shardLimit: number;
-}
-
-/** kinesalite: CommonJS without types, loaded when first started, so that it stays an optional peer dependency. */
-type Kinesalite = (options: KinesaliteOptions) => Server;
+export type { LocalServer } from './leveldb-emulator.js';
 
 /** Starts kinesalite in-process on 127.0.0.1. */
-export async function startKinesisServer(options: KinesisServerOptions = {}): Promise<LocalServer> {
+export function startKinesisServer(options: KinesisServerOptions = {}): Promise<LocalServer> {
   const transitionMs = options.transitionMs ?? 0;
-  const kinesalite = requirePeer<Kinesalite>('kinesalite', 'startKinesisServer');
-  const server = kinesalite({
-    ...(options.path === undefined ? {} : { path: options.path }),
-    createStreamMs: transitionMs,
-    deleteStreamMs: transitionMs,
-    updateStreamMs: transitionMs,
-    shardLimit: options.shardLimit ?? 1000,
-  });
-  const endpoint = await listenOnLoopback(server, options.port);
-  return {
-    endpoint,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        // Keep-alive sockets of clients would otherwise hold close() open.
-        server.closeAllConnections?.();
-        server.close((err?: Error) => (err ? reject(err) : resolve()));
-      }),
-  };
+  return startLevelDbEmulator(
+    'kinesalite',
+    'startKinesisServer',
+    {
+      createStreamMs: transitionMs,
+      deleteStreamMs: transitionMs,
+      updateStreamMs: transitionMs,
+      shardLimit: options.shardLimit ?? 1000,
+    },
+    options,
+  );
 }
 
 /** Creates a stream and resolves once it is ACTIVE (polls DescribeStreamSummary, bounded by `timeoutMs`). */
