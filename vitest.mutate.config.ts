@@ -9,6 +9,6 @@ export default defineConfig({
   test: {
     include: ['test/core/**/*.test.ts', 'test/handler/**/*.test.ts'],
     testTimeout: 60_000,
-    env: { PROPERTY_RUNS: '20' },
+    env: { PROPERTY_RUNS: '20', SINK_RANDOM_CASES: '150' },
   },
 });

@@ -16,6 +16,10 @@ export const CONTRACT_VIOLATION_CODE = 'DestinationContractViolation';
  * the first, so a late response after a timeout or an abandon cannot count twice.
  */
 export class InFlightRequest<Entry> {
+  /** Settles once the destination's `send()` has returned, however the sink took its answer. */
+  ended: Promise<void> = Promise.resolve();
+  /** `send()` has not returned yet (it may still run after a timeout or an abandon). */
+  running = false;
   private finished = false;
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
@@ -39,7 +43,7 @@ export class InFlightRequest<Entry> {
         },
       });
     }, this.timeoutMs);
-    let sending: PromiseLike<readonly EntryResult[]>;
+    let sending: Promise<readonly EntryResult[]>;
     try {
       // Promise.resolve: a custom send() that returns a plain value must not throw here.
       sending = Promise.resolve(
@@ -51,13 +55,19 @@ export class InFlightRequest<Entry> {
     } catch (error) {
       sending = Promise.reject(error);
     }
-    sending.then(
-      (results) => this.finish(checkedResults(results, this.batch.length)),
-      (error: unknown) =>
+    this.running = true;
+    this.ended = sending.then(
+      (results) => {
+        this.running = false;
+        this.finish(checkedResults(results, this.batch.length));
+      },
+      (error: unknown) => {
+        this.running = false;
         this.finish({
           kind: 'error',
           classification: classify(destination, error),
-        }),
+        });
+      },
     );
   }
 

@@ -22,6 +22,12 @@ export interface RunOptions {
 }
 
 const LIMITED_POLL_MS = 10;
+/**
+ * How long a run that is over waits, at most, for the `send()` calls it aborted to return
+ * (never past the deadline). The SDK's calls end within a turn of the abort; a custom
+ * destination that ignores its signal is not waited for longer.
+ */
+const ABANDON_GRACE_MS = 1_000;
 
 /**
  * The destination-agnostic async sink (after Flink's `AsyncSinkWriter`): packs entries
@@ -58,6 +64,8 @@ class SinkRun<Entry> {
   private readonly rateLimiter: RateLimitingStrategy;
   private readonly stats: SinkStats;
   private readonly inFlight = new Set<InFlightRequest<Entry>>();
+  /** Requests the run no longer waits for (timed out, abandoned) whose `send()` may still run. */
+  private readonly unanswered = new Set<InFlightRequest<Entry>>();
   private readonly started = Date.now();
   private unsettled = 0;
   private stopped = false;
@@ -116,8 +124,40 @@ class SinkRun<Entry> {
     } finally {
       stopWatching();
     }
+    await this.endSends();
     this.stats.elapsedMs = Date.now() - this.started;
     return { outcomes: this.outcomes, stats: this.stats };
+  }
+
+  /**
+   * Every record is settled, or the run stopped: aborts the requests still running (their
+   * entries' records have all failed, or the run stopped, so no answer matters any more) and
+   * waits, within a short bound, for their `send()` to return. A run must not return with
+   * calls on the wire: in Lambda they would run on into the next invocation.
+   */
+  private async endSends(): Promise<void> {
+    for (const request of this.inFlight) this.unanswered.add(request);
+    this.inFlight.clear();
+    const ended: Promise<void>[] = [];
+    for (const request of this.unanswered) {
+      if (!request.running) continue;
+      request.abandon();
+      ended.push(request.ended);
+    }
+    if (ended.length === 0) return;
+    const { deadline } = this.runOptions;
+    const untilDeadline =
+      typeof deadline === 'number' ? deadline - Date.now() : deadline?.aborted ? 0 : ABANDON_GRACE_MS;
+    const wait = Math.min(ABANDON_GRACE_MS, untilDeadline);
+    if (wait <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(ended),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, wait);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /**
@@ -290,6 +330,8 @@ class SinkRun<Entry> {
   /** The one place a request's outcome is applied. */
   private settle(request: InFlightRequest<Entry>, settlement: Settlement): void {
     this.inFlight.delete(request);
+    // Timed out: its send() still runs, and is aborted and waited for when the run ends.
+    if (request.running) this.unanswered.add(request);
     if (this.stopped) return;
     if (settlement.kind === 'error' && settlement.classification.kind === 'bisect') {
       this.bisect(request.batch, settlement.classification);
@@ -453,7 +495,10 @@ class SinkRun<Entry> {
   private stop(failure: RecordFailure): void {
     if (this.stopped) return;
     this.stopped = true;
-    for (const request of this.inFlight) request.abandon();
+    for (const request of this.inFlight) {
+      request.abandon();
+      this.unanswered.add(request);
+    }
     this.inFlight.clear();
     this.queue.drain();
     for (let index = 0; index < this.records.length; index++) {

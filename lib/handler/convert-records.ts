@@ -1,4 +1,4 @@
-import type { RecordOutcome, SinkRecord } from '../core/types.js';
+import { FailureCode, type RecordFailure, type RecordOutcome, type SinkRecord } from '../core/types.js';
 import { GroupCutoff } from '../sources/group-cutoff.js';
 import { isKinesisRecord } from '../sources/kinesis.js';
 import { kinesisUserRecords } from '../sources/kinesis-deaggregation.js';
@@ -29,6 +29,14 @@ export interface ConvertOptions<Rec extends SourceRecord, Entry> {
    * sent, cut off and sent again on redelivery.
    */
   readonly stopGroups: boolean;
+  /**
+   * True when a record that failed to convert must stop every later record of the batch: a
+   * Kinesis batch (one shard) in ordered mode under `retry`. The failed record has no entries,
+   * so the sink cannot block its ordering keys, and a Kinesis record has no group; Lambda
+   * sends the shard again from the lowest failed record, so the later records come back
+   * after it rather than overtake it.
+   */
+  readonly stopBatch: boolean;
 }
 
 /** Turns every record into entries, in order; a throw or rejection fails that record alone. */
@@ -41,9 +49,12 @@ export async function convertRecords<Rec extends SourceRecord, Entry>(
   const positions: number[] = [];
   let filtered = 0;
   const cutoff = new GroupCutoff();
+  /** The id of the record that failed to convert, once one did and `stopBatch` is on. */
+  let stoppedBy: string | undefined;
   for (let index = 0; index < records.length; index++) {
     const info = records[index];
-    const predecessor = cutoff.predecessorFailure(info.group);
+    const predecessor =
+      stoppedBy === undefined ? cutoff.predecessorFailure(info.group) : batchStopped(stoppedBy);
     if (predecessor !== undefined) {
       outcomes[index] = { id: info.id, status: 'failed', ...predecessor };
       continue;
@@ -56,6 +67,7 @@ export async function convertRecords<Rec extends SourceRecord, Entry>(
     } catch (error) {
       outcomes[index] = convertFailure(info.id, error);
       if (options.stopGroups) cutoff.failed(info.group, info.id);
+      if (options.stopBatch) stoppedBy = info.id;
       continue;
     }
     if (entries.length === 0) {
@@ -99,6 +111,13 @@ async function convertEach<Rec extends SourceRecord, Entry>(
     entries.push(...toEntries(isPromiseLike(conversion) ? await conversion : conversion));
   }
   return entries;
+}
+
+function batchStopped(id: string): RecordFailure {
+  return {
+    code: FailureCode.PredecessorFailed,
+    reason: `record ${id} failed to convert before it, so its ordering keys are unknown; the shard is sent again from that record`,
+  };
 }
 
 function convertFailure(id: string, error: unknown): RecordOutcome {

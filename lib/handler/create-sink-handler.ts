@@ -17,7 +17,12 @@ import { type BatchResponse, toBatchResponse } from '../sources/batch-response.j
 import type { DynamoDBStreamRecord } from '../sources/dynamodb.js';
 import { cutOffFailedGroups } from '../sources/group-cutoff.js';
 import { MalformedEventError } from '../sources/malformed-event-error.js';
-import { parseSourceEvent, type SourceEvent, type SourceRecord } from '../sources/source-event.js';
+import {
+  parseSourceEvent,
+  type SourceEvent,
+  SourceKind,
+  type SourceRecord,
+} from '../sources/source-event.js';
 import { type ConvertedBatch, convertRecords, describeError } from './convert-records.js';
 import {
   HANDLER_DEFAULTS,
@@ -175,13 +180,16 @@ async function handleEvent<Rec extends SourceRecord, Entry>(
   const deadline = invocationDeadline(context, signal, parts.resolved.safetyMarginMs);
   try {
     const { resolved } = parts;
+    const ordered = resolved.ordered ?? (parsed.grouped || parts.destinationFifo);
+    const retrying = resolved.poisonPolicy === PoisonPolicy.Retry;
     const converted = await convertRecords(records, {
       convert: parts.options.convert,
       deaggregate: resolved.deaggregate,
       // Under `retry`, a FIFO record after one that failed to convert would only be cut off after sending.
-      stopGroups: resolved.poisonPolicy === PoisonPolicy.Retry,
+      stopGroups: retrying,
+      // A DynamoDB record that failed to convert still has its group (the item key): the group stops.
+      stopBatch: retrying && ordered && parsed.kind === SourceKind.Kinesis,
     });
-    const ordered = resolved.ordered ?? (parsed.grouped || parts.destinationFifo);
     const { stats } = await sendConverted(parts, converted, ids, ordered, deadline);
     const poison = await settlePoison(
       converted.outcomes,

@@ -246,6 +246,104 @@ describe('deadlines and timeouts', () => {
   });
 });
 
+describe('requests still running when every record is settled', () => {
+  it('aborts a request whose record already failed, and returns only once its send() has ended', async () => {
+    // Arrange: one record, two entries in two requests. The first is rejected for good at once;
+    // the second is still on the wire (200 ms) when the record has failed through the first.
+    const signals: AbortSignal[] = [];
+    const destination = new FakeDestination({
+      limits: { maxEntriesPerRequest: 1 },
+      latencyMs: (call) => (call === 0 ? 5 : 200),
+      behaviour: (entries) =>
+        entries[0].id === 'r0-a'
+          ? [{ status: 'fatal', code: 'InvalidParameterValue' }]
+          : [{ status: 'accepted' }],
+    });
+    const send = destination.send.bind(destination);
+    destination.send = (entries, signal) => {
+      signals.push(signal);
+      return send(entries, signal);
+    };
+    const records = [
+      {
+        id: 'r0',
+        entries: [
+          { id: 'r0-a', size: 10 },
+          { id: 'r0-b', size: 10 },
+        ],
+      },
+    ];
+
+    // Act
+    const result = await new AsyncSink(destination, { maxInFlightRequests: 2 }).run(records);
+    const inFlightAtReturn = destination.inFlight;
+
+    // Assert: the record failed, the second request was aborted and its send() had ended.
+    expect(result.outcomes[0]).toMatchObject({ status: 'failed', code: 'InvalidParameterValue' });
+    expect(destination.requests).toHaveLength(2);
+    expect(signals[1].aborted).toBe(true);
+    expect(inFlightAtReturn).toBe(0);
+    expect(destination.accepted.has('r0-b')).toBe(false);
+  });
+
+  it('aborts a timed-out request that is still running and waits for its send() before returning', async () => {
+    // Arrange: the first request outlives its 30 ms timeout; the retry is accepted at once.
+    let calls = 0;
+    let ended = 0;
+    const destination: Destination<FakeEntry> = {
+      ...baseDestination(),
+      send: async (entries, signal) => {
+        try {
+          if (calls++ === 0) {
+            await new Promise<void>((resolve) =>
+              signal.addEventListener('abort', () => resolve(), { once: true }),
+            );
+            // A destination that takes a while to wind down after the abort.
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            throw signal.reason;
+          }
+          return entries.map(() => ({ status: 'accepted' as const }));
+        } finally {
+          ended++;
+        }
+      },
+    };
+
+    // Act
+    const result = await new AsyncSink(destination, { ...quick, requestTimeoutMs: 30 }).run(makeRecords(2));
+    const endedAtReturn = ended;
+
+    // Assert: both records done through the retry, and both send() calls had returned.
+    expect(result.outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(endedAtReturn).toBe(2);
+  });
+
+  it('does not wait past the deadline for a send() that ignores its abort', async () => {
+    // Arrange: send() never returns, abort or not.
+    const destination: Destination<FakeEntry> = { ...baseDestination(), send: () => new Promise(() => {}) };
+    const started = Date.now();
+
+    // Act
+    const result = await new AsyncSink(destination).run(makeRecords(2), { deadline: started + 50 });
+
+    // Assert
+    expect(result.stats.deadlineReached).toBe(true);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+});
+
+/** A plain-object destination over the fake's limits and classification, for tests that write their own send(). */
+function baseDestination(): Omit<Destination<FakeEntry>, 'send'> {
+  const fake = new FakeDestination();
+  return {
+    name: 'custom',
+    limits: fake.limits,
+    sizeOf: (entry) => entry.size,
+    invalidReason: () => undefined,
+    classifyError: (error) => fake.classifyError(error),
+  };
+}
+
 describe('deadlines and destinations that break the contract', () => {
   it('waits for a numeric deadline more than 2^31 − 1 ms away instead of failing at once', async () => {
     // Arrange: setTimeout fires at once for delays over 2^31 − 1 ms (about 24.8 days).

@@ -304,6 +304,62 @@ describe('Kinesis ordered mode', () => {
     }
   });
 
+  it('fails every later record unsent after a record whose convert threw, since its keys are unknown', async () => {
+    // Arrange: the second record cannot be converted; which key it would have had is unknown.
+    const destination = new FakeDestination(byValue);
+    const records = kinesis.records([
+      ['k1', 'k1-a'],
+      ['k1', 'bad'],
+      ['k1', 'k1-b'],
+      ['k2', 'k2-a'],
+    ]);
+    const convert = (record: SourceRecord): FakeEntry => {
+      const entry = kinesis.convert(record);
+      if (entry.value === 'bad') throw new Error('unreadable');
+      return entry;
+    };
+
+    // Act
+    const response = await handlerFor(destination, kinesis, { ordered: true, convert })(
+      kinesis.event(records) as never,
+      lambdaContext(),
+    );
+
+    // Assert: Lambda sends the shard again from the failed record, so nothing after it goes now.
+    expect(failedIds(response)).toEqual(records.slice(1).map(kinesis.idOf));
+    expect(destination.acceptedValues()).toEqual(['k1-a']);
+    expect(output.summaries()[0]).toMatchObject({ failedByReason: { PredecessorFailed: 2 } });
+  });
+
+  it.each([
+    ['in unordered mode', { ordered: false }],
+    [
+      "under poisonPolicy 'drop' (the failed record is not sent again)",
+      { ordered: true, poisonPolicy: 'drop' },
+    ],
+  ] as const)('sends the records after one whose convert threw %s', async (_name, options) => {
+    // Arrange
+    const destination = new FakeDestination(byValue);
+    const records = kinesis.records([
+      ['k1', 'bad'],
+      ['k1', 'k1-b'],
+    ]);
+    const convert = (record: SourceRecord): FakeEntry => {
+      const entry = kinesis.convert(record);
+      if (entry.value === 'bad') throw new Error('unreadable');
+      return entry;
+    };
+
+    // Act
+    await handlerFor(destination, kinesis, { ...options, convert })(
+      kinesis.event(records) as never,
+      lambdaContext(),
+    );
+
+    // Assert
+    expect(destination.acceptedValues()).toEqual(['k1-b']);
+  });
+
   it('is off by default for Kinesis: a key may have several entries in one request', async () => {
     const destination = new FakeDestination(byValue);
     const records = kinesis.records([
