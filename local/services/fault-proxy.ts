@@ -14,6 +14,7 @@ import {
   snsTargetOf,
   withEntries,
 } from './service-faults.js';
+import { mergeSnsBatchResponse, snsBatchForm, snsFormWithEntries } from './sns-entry-faults.js';
 import { readAll, reply, Upstream } from './upstream.js';
 
 /** What the proxy injects; every rate is a probability in [0, 1]. Omitted means none. */
@@ -22,7 +23,7 @@ export interface FaultConfig {
   readonly entryFailureRate?: number;
   /** Share of failed entries reported as throttling; the rest are internal errors. 0.5 by default. */
   readonly entryThrottleShare?: number;
-  /** SQS only: share of failed entries reported with `SenderFault: true` (not retryable). 0 by default. */
+  /** SQS and SNS only: share of failed entries reported with `SenderFault: true` (not retryable). 0 by default. */
   readonly senderFaultShare?: number;
   /** Probability that a call is answered with HTTP 500 InternalFailure. */
   readonly internalErrorRate?: number;
@@ -206,7 +207,7 @@ function drawEntryFaults(
   const rate = faults.entryFailureRate ?? 0;
   if (rate === 0) return failed;
   const throttleShare = faults.entryThrottleShare ?? 0.5;
-  const senderShare = service === 'sqs' ? (faults.senderFaultShare ?? 0) : 0;
+  const senderShare = service === 'sqs' || service === 'sns' ? (faults.senderFaultShare ?? 0) : 0;
   for (let i = 0; i < count; i++) {
     if (random() >= rate) continue;
     const kind = random();
@@ -296,7 +297,8 @@ class FaultInjection {
       await this.upstream.sendAndReply(req, res, body);
       return;
     }
-    await this.answerWithEntryFaults(call, body, current);
+    if (service === 'sns') await this.answerSnsWithEntryFaults(call, body, current);
+    else await this.answerWithEntryFaults(call, body, current);
   }
 
   /** SNS (query protocol): the call is known only from its body, so the body is read first. */
@@ -354,6 +356,41 @@ class FaultInjection {
     this.countEntryFaults(target, entries.length, failed);
     const merged = mergeBatchResponse(service, request, entries, failed, upstreamAnswer);
     reply(res, 200, headers, Buffer.from(JSON.stringify(merged)));
+  }
+
+  /** SNS `PublishBatch`: as {@link answerWithEntryFaults}, in the query protocol's form and XML. */
+  private async answerSnsWithEntryFaults(
+    call: EligibleCall,
+    body: Buffer,
+    faults: FaultConfig,
+  ): Promise<void> {
+    const { req, res, target } = call;
+    const form = snsBatchForm(body);
+    const failed = form ? drawEntryFaults('sns', form.entries.length, faults, this.random) : new Map();
+    if (form) this.counters.entries += form.entries.length;
+    if (!form || failed.size === 0) {
+      await this.upstream.sendAndReply(req, res, body);
+      return;
+    }
+    let upstreamXml: string | undefined;
+    let headers: http.IncomingHttpHeaders = {
+      'content-type': CONTENT_TYPES.sns,
+      'x-amzn-requestid': randomUUID(),
+    };
+    if (failed.size < form.entries.length) {
+      const kept = form.entries.map((_, i) => i).filter((i) => !failed.has(i));
+      const answer = await this.upstream.send(req, snsFormWithEntries(form, kept));
+      if (answer.status !== 200) {
+        reply(res, answer.status, answer.headers, answer.body);
+        return;
+      }
+      upstreamXml = answer.body.toString('utf8');
+      headers = answer.headers;
+    } else {
+      this.counters.answeredWithoutUpstream++;
+    }
+    this.countEntryFaults(target, form.entries.length, failed);
+    reply(res, 200, headers, Buffer.from(mergeSnsBatchResponse(form, failed, upstreamXml)));
   }
 
   private countEntryFaults(target: string, total: number, failed: ReadonlyMap<number, EntryFault>): void {

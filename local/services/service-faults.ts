@@ -162,8 +162,7 @@ function dynamoDbWrites(request: Json): { readonly table: string; readonly write
 
 /** The entries of a batch write request, or undefined when the body is not one. */
 export function batchEntries(service: ServiceName, request: Json): unknown[] | undefined {
-  // CloudWatch answers for the whole request only: no entry can fail alone.
-  // CloudWatch answers for the whole request only; SNS's per-entry answers are XML: request faults only.
+  // CloudWatch answers for the whole request only; SNS's form and XML are handled in sns-entry-faults.ts.
   if (service === 'cloudwatch' || service === 'sns') return undefined;
   if (service === 'dynamodb') return dynamoDbWrites(request)?.writes;
   const entries = service === 'sqs' || service === 'eventbridge' ? request.Entries : request.Records;

@@ -339,7 +339,7 @@ async function snsCase(): Promise<DestinationCase<SnsEntry>> {
 export const DESTINATION_CASES: readonly {
   readonly service: ServiceName;
   readonly start: () => Promise<DestinationCase<unknown>>;
-  /** Whether the fault proxy can fail single entries (CloudWatch answers per request; SNS's answers are XML). */
+  /** Whether the fault proxy can fail single entries (CloudWatch answers per request only). */
   readonly entryFaults: boolean;
 }[] = [
   { service: 'kinesis', start: kinesisCase, entryFaults: true },
@@ -347,6 +347,6 @@ export const DESTINATION_CASES: readonly {
   { service: 'sqs', start: sqsCase, entryFaults: true },
   { service: 'dynamodb', start: dynamoDbCase, entryFaults: true },
   { service: 'eventbridge', start: eventBridgeCase, entryFaults: true },
-  { service: 'sns', start: snsCase, entryFaults: false },
+  { service: 'sns', start: snsCase, entryFaults: true },
   { service: 'cloudwatch', start: cloudWatchCase, entryFaults: false },
 ];

@@ -15,8 +15,8 @@ const ENTRY_CODES: Readonly<Record<ServiceName, readonly string[]>> = {
   eventbridge: ['ThrottlingException', 'InternalFailure'],
   // CloudWatch answers for the whole request only.
   cloudwatch: [],
-  // SNS answers per entry in XML; the proxy injects request faults only.
-  sns: [],
+  // SNS answers per entry in XML, as `Failed` members.
+  sns: ['Throttled', 'InternalError'],
 };
 
 /** The SDK exception each whole-request fault surfaces as. */
@@ -100,7 +100,7 @@ describe.each(UPSTREAMS)('fault proxy in front of $service', ({ service, start }
     expect(outcome.failed.size).toBeLessThan(sent.length);
     for (const { code, senderFault } of outcome.failed.values()) {
       expect(ENTRY_CODES[service]).toContain(code);
-      if (service === 'sqs') expect(senderFault).toBe(false);
+      if (service === 'sqs' || service === 'sns') expect(senderFault).toBe(false);
     }
     const expected = sent.filter((_, i) => !outcome.failed.has(i));
     expect(stored.sort()).toEqual(expected.sort());
@@ -311,6 +311,31 @@ describe('fault proxy options', () => {
     for (const failure of outcome.failed.values()) {
       expect(failure).toEqual({ code: 'InvalidParameterValue', senderFault: true });
     }
+  });
+
+  it('reports SNS sender faults as SenderFault true in the XML answer, and publishes the rest', async () => {
+    // Arrange
+    const sns = await UPSTREAMS[3].start();
+    const proxy = await startFaultProxy({
+      upstream: sns.endpoint,
+      seed: 5,
+      faults: { entryFailureRate: 0.5, senderFaultShare: 1 },
+    });
+    const destination = await sns.destination('sns-sender-fault');
+    const sent = payloads('s', 10);
+
+    // Act
+    const outcome = await destination.put(proxy.endpoint, sent);
+    const stored = await destination.stored();
+    await proxy.close();
+    await sns.close();
+
+    // Assert
+    expect(outcome.failed.size).toBeGreaterThan(0);
+    for (const failure of outcome.failed.values()) {
+      expect(failure).toEqual({ code: 'InvalidParameter', senderFault: true });
+    }
+    expect(stored.sort()).toEqual(sent.filter((_, i) => !outcome.failed.has(i)).sort());
   });
 
   it('adds jitter and latency spikes within their bounds', async () => {

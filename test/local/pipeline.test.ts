@@ -17,8 +17,8 @@ describe.each(PIPELINE_NAMES)('%s with injected faults', (pipeline) => {
   it('delivers every record, and the records the function reported failed are handed to it again', async () => {
     // Arrange: 10 % of entries fail, 1 % of calls get a 500 and 1 % a 503, 5 % are throttled; with
     // only two attempts in the function, some records fail there and go back to the event source.
-    // SNS and CloudWatch take request faults only (CloudWatch answers per request, SNS in XML): more of them.
-    const requestFaultsOnly = /-to-(sns|cloudwatch)$/.test(pipeline);
+    // CloudWatch takes request faults only (it answers per request): more of them.
+    const requestFaultsOnly = /-to-cloudwatch$/.test(pipeline);
     const faults = requestFaultsOnly
       ? simpleFaults({ faultRate: 0.3, throttleRate: 0.4 })
       : simpleFaults({ faultRate: 0.1, throttleRate: 0.05 });

@@ -13,7 +13,15 @@ import {
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
 import {
+  CreateTopicCommand,
+  GetTopicAttributesCommand,
+  PublishBatchCommand,
+  SNSClient,
+  SubscribeCommand,
+} from '@aws-sdk/client-sns';
+import {
   CreateQueueCommand,
+  GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -24,6 +32,8 @@ import {
   createKinesisClient,
   createKinesisStream,
   createSqsClient,
+  drainQueue,
+  LOCAL_AWS,
   startFirehoseServer,
   startKinesisServer,
   startSqsServer,
@@ -219,6 +229,70 @@ async function sqs(): Promise<Upstream> {
   };
 }
 
+/** fauxqs's SNS, read back through a queue subscribed to the topic with raw message delivery. */
+async function sns(): Promise<Upstream> {
+  const server = await startSqsServer();
+  const direct = createSqsClient(server.endpoint, { maxAttempts: 1 });
+  const snsClient = (endpoint: string) =>
+    new SNSClient({ ...LOCAL_AWS, credentials: { ...LOCAL_AWS.credentials }, endpoint, maxAttempts: 1 });
+  const directSns = snsClient(server.endpoint);
+  return {
+    service: 'sns',
+    endpoint: server.endpoint,
+    maxBatch: 10,
+    async destination(name) {
+      const { TopicArn } = await directSns.send(new CreateTopicCommand({ Name: name }));
+      const { QueueUrl } = await direct.send(new CreateQueueCommand({ QueueName: `${name}-subscriber` }));
+      const { Attributes = {} } = await direct.send(
+        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+      );
+      await directSns.send(
+        new SubscribeCommand({
+          TopicArn,
+          Protocol: 'sqs',
+          Endpoint: Attributes.QueueArn,
+          Attributes: { RawMessageDelivery: 'true' },
+        }),
+      );
+      return {
+        async put(endpoint, payloads) {
+          const client = snsClient(endpoint);
+          try {
+            const out = await client.send(
+              new PublishBatchCommand({
+                TopicArn,
+                PublishBatchRequestEntries: payloads.map((Message, i) => ({ Id: `e${i}`, Message })),
+              }),
+            );
+            const failed = new Map<number, { code: string; senderFault?: boolean }>();
+            for (const f of out.Failed ?? []) {
+              failed.set(Number(f.Id?.slice(1)), { code: f.Code ?? '', senderFault: f.SenderFault });
+            }
+            if ((out.Successful?.length ?? 0) + failed.size !== payloads.length) {
+              throw new Error('Successful + Failed does not cover the batch');
+            }
+            return { failed };
+          } finally {
+            client.destroy();
+          }
+        },
+        async describe(endpoint) {
+          const client = snsClient(endpoint);
+          await client.send(new GetTopicAttributesCommand({ TopicArn })).finally(() => client.destroy());
+        },
+        async stored() {
+          return drainQueue(direct, QueueUrl ?? '');
+        },
+      };
+    },
+    async close() {
+      directSns.destroy();
+      direct.destroy();
+      await server.close();
+    },
+  };
+}
+
 /** Starters for each service's upstream, for `describe.each`. */
 export const UPSTREAMS: readonly {
   readonly service: ServiceName;
@@ -227,4 +301,5 @@ export const UPSTREAMS: readonly {
   { service: 'kinesis', start: kinesis },
   { service: 'firehose', start: firehose },
   { service: 'sqs', start: sqs },
+  { service: 'sns', start: sns },
 ];
