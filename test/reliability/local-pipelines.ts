@@ -1,14 +1,37 @@
 /**
- * The four ready-made pipelines against the local services: a fresh destination per test,
- * the environment a function needs to reach it, and what really arrived there, read back.
+ * The ready-made pipelines against the local services: a fresh destination per test, the
+ * environment a function needs to reach it, and what really arrived there, read back.
  */
 import { createHash } from 'node:crypto';
-import type { Message } from '@aws-sdk/client-sqs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
 import type { Destination } from '../../lib/core/types.js';
-import { type FirehoseEntry, firehoseDestination } from '../../lib/destinations/firehose.js';
-import { type KinesisEntry, kinesisDestination } from '../../lib/destinations/kinesis.js';
-import { type SqsEntry, sqsDestination } from '../../lib/destinations/sqs.js';
+import { cloudWatchDestination } from '../../lib/destinations/cloudwatch.js';
+import { dynamoDbDestination } from '../../lib/destinations/dynamodb.js';
+import { eventBridgeDestination } from '../../lib/destinations/eventbridge.js';
+import { firehoseDestination } from '../../lib/destinations/firehose.js';
+import { kinesisDestination } from '../../lib/destinations/kinesis.js';
+import { snsDestination } from '../../lib/destinations/sns.js';
+import { sqsDestination } from '../../lib/destinations/sqs.js';
+import {
+  type CloudWatchServer,
+  createDynamoDbClient,
+  createDynamoDbTable,
+  type EventBridgeServer,
+  LOCAL_AWS,
+  type LocalServer,
+  scanTable,
+  startCloudWatchServer,
+  startDynamoDbServer,
+  startEventBridgeServer,
+} from '../../local/index.js';
 import {
   type LocalFirehose,
   type LocalKinesis,
@@ -19,8 +42,15 @@ import {
 } from '../destinations/local-destinations.js';
 import type { FunctionName } from '../functions/function-harness.js';
 
-/** The three local services, started once per test file. */
-export interface LocalServices {
+/** The newer destinations' local services: dynalite, and our EventBridge and CloudWatch endpoints (SNS is fauxqs). */
+export interface NewerServices {
+  readonly dynamodb: LocalServer & { readonly client: DynamoDBClient };
+  readonly eventbridge: EventBridgeServer;
+  readonly cloudwatch: CloudWatchServer;
+}
+
+/** The local services, started once per test file. */
+export interface LocalServices extends NewerServices {
   readonly kinesis: LocalKinesis;
   readonly firehose: LocalFirehose;
   readonly sqs: LocalSqs;
@@ -28,17 +58,37 @@ export interface LocalServices {
 }
 
 export async function startLocalServices(): Promise<LocalServices> {
-  const [kinesis, firehose, sqs] = await Promise.all([
+  const dir = await mkdtemp(path.join(tmpdir(), 'local-pipelines-'));
+  const [kinesis, firehose, sqs, dynamoDbServer, eventbridge, cloudwatch] = await Promise.all([
     startLocalKinesis(),
     startLocalFirehose(),
     startLocalSqs(),
+    startDynamoDbServer(),
+    startEventBridgeServer({ dir: path.join(dir, 'eventbridge') }),
+    startCloudWatchServer({ dir: path.join(dir, 'cloudwatch') }),
   ]);
+  const dynamodb = {
+    ...dynamoDbServer,
+    client: createDynamoDbClient(dynamoDbServer.endpoint, { maxAttempts: 1 }),
+  };
   return {
     kinesis,
     firehose,
     sqs,
+    dynamodb,
+    eventbridge,
+    cloudwatch,
     async close() {
-      await Promise.all([kinesis.close(), firehose.close(), sqs.close()]);
+      dynamodb.client.destroy();
+      await Promise.all([
+        kinesis.close(),
+        firehose.close(),
+        sqs.close(),
+        dynamodb.close(),
+        eventbridge.close(),
+        cloudwatch.close(),
+      ]);
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
@@ -49,7 +99,14 @@ export interface Arrived {
   readonly partitionKey?: string;
 }
 
-export type DestinationKind = 'kinesis' | 'firehose' | 'sqs';
+export type DestinationKind =
+  | 'kinesis'
+  | 'firehose'
+  | 'sqs'
+  | 'dynamodb'
+  | 'eventbridge'
+  | 'sns'
+  | 'cloudwatch';
 
 /** A fresh destination of one kind on the local services. */
 export interface Target {
@@ -59,8 +116,11 @@ export interface Target {
   /** The variables a ready-made function needs to write there. */
   readonly env: Record<string, string>;
   /** A library destination writing there, for handlers with their own `convert`. */
-  destination(): Destination<KinesisEntry> | Destination<FirehoseEntry> | Destination<SqsEntry>;
-  /** Everything that arrived, in arrival order (SQS bodies flagged base64 are decoded). */
+  destination(): Destination<never>;
+  /**
+   * Everything that arrived, in arrival order (SQS bodies flagged base64 are decoded; a
+   * DynamoDB item and a CloudWatch datum as canonical JSON, an event as its detail).
+   */
   read(): Promise<Arrived[]>;
 }
 
@@ -74,6 +134,17 @@ function sqsData(message: Message): Buffer {
 
 let created = 0;
 
+/** JSON with object keys sorted, so that a value compares byte for byte whatever its key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+}
+
+const canonicalBytes = (value: unknown) => Buffer.from(canonicalJson(value));
+
 /** A new, empty destination of that kind; `missing` gives one that does not exist on the service. */
 export async function freshTarget(
   services: LocalServices,
@@ -82,6 +153,11 @@ export async function freshTarget(
 ): Promise<Target> {
   const name = `bad-input-${kind}-${++created}`;
   switch (kind) {
+    case 'dynamodb':
+    case 'eventbridge':
+    case 'sns':
+    case 'cloudwatch':
+      return newerTarget(services, kind, name, missing);
     case 'kinesis': {
       if (!missing) await services.kinesis.createStream(name);
       return {
@@ -132,6 +208,115 @@ export async function freshTarget(
   }
 }
 
+/** A fresh table (key `id`), bus, topic (read through a subscribed queue) or namespace. */
+async function newerTarget(
+  services: LocalServices,
+  kind: 'dynamodb' | 'eventbridge' | 'sns' | 'cloudwatch',
+  name: string,
+  missing: boolean,
+): Promise<Target> {
+  const client = { ...LOCAL_CLIENT, endpoint: '' };
+  switch (kind) {
+    case 'dynamodb': {
+      const endpoint = services.dynamodb.endpoint;
+      if (!missing) await createDynamoDbTable(services.dynamodb.client, name, 'id');
+      return {
+        kind,
+        address: name,
+        env: { TABLE_NAME: name, TABLE_PARTITION_KEY: 'id', AWS_ENDPOINT_URL_DYNAMODB: endpoint },
+        destination: () =>
+          dynamoDbDestination({ tableName: name, partitionKey: 'id', ...client, endpoint }) as never,
+        read: async () =>
+          missing
+            ? []
+            : (await scanTable(services.dynamodb.client, name)).map((item) => ({
+                data: canonicalBytes(unmarshall(item)),
+              })),
+      };
+    }
+    case 'eventbridge': {
+      const endpoint = services.eventbridge.endpoint;
+      if (!missing) {
+        const direct = new EventBridgeClient({
+          ...LOCAL_AWS,
+          credentials: { ...LOCAL_AWS.credentials },
+          endpoint,
+        });
+        await direct.send(new CreateEventBusCommand({ Name: name })).finally(() => direct.destroy());
+      }
+      return {
+        kind,
+        address: name,
+        env: { EVENT_BUS_NAME: name, AWS_ENDPOINT_URL_EVENTBRIDGE: endpoint },
+        destination: () => eventBridgeDestination({ eventBusName: name, ...client, endpoint }) as never,
+        read: async () =>
+          (await services.eventbridge.readDelivered(name)).map((event) => ({
+            data: Buffer.from(event.detail),
+          })),
+      };
+    }
+    case 'sns': {
+      const endpoint = services.sqs.endpoint;
+      const { topicArn, queueUrl } = missing
+        ? { topicArn: `arn:aws:sns:us-east-1:000000000000:${name}`, queueUrl: '' }
+        : await snsTopic(services, name);
+      return {
+        kind,
+        address: topicArn,
+        env: { TOPIC_ARN: topicArn, AWS_ENDPOINT_URL_SNS: endpoint },
+        destination: () => snsDestination({ topicArn, ...client, endpoint }) as never,
+        read: async () =>
+          missing
+            ? []
+            : (await services.sqs.drain(queueUrl)).map((message) => ({
+                data: Buffer.from(message.Body ?? ''),
+              })),
+      };
+    }
+    case 'cloudwatch': {
+      const endpoint = services.cloudwatch.endpoint;
+      return {
+        kind,
+        address: name,
+        env: { METRIC_NAMESPACE: name, AWS_ENDPOINT_URL_CLOUDWATCH: endpoint },
+        destination: () => cloudWatchDestination({ namespace: name, ...client, endpoint }) as never,
+        read: async () =>
+          (await services.cloudwatch.readDelivered(name)).map((datum) => ({ data: canonicalBytes(datum) })),
+      };
+    }
+  }
+}
+
+/** A topic with a queue subscribed to it (raw delivery), named `<name>-subscriber`. */
+async function snsTopic(
+  services: LocalServices,
+  name: string,
+): Promise<{ topicArn: string; queueUrl: string }> {
+  const sns = new SNSClient({
+    ...LOCAL_AWS,
+    credentials: { ...LOCAL_AWS.credentials },
+    endpoint: services.sqs.endpoint,
+  });
+  try {
+    const { TopicArn = '' } = await sns.send(new CreateTopicCommand({ Name: name }));
+    const queueUrl = await services.sqs.createQueue(`${name}-subscriber`);
+    const { Attributes = {} } = await services.sqs.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: 'sqs',
+        Endpoint: Attributes.QueueArn,
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    );
+    return { topicArn: TopicArn, queueUrl };
+  } finally {
+    sns.destroy();
+  }
+}
+
 /** The kind of destination a ready-made function writes to. */
 export function destinationKindOf(name: FunctionName): DestinationKind {
   return name.slice(name.indexOf('-to-') + 4) as DestinationKind;
@@ -155,4 +340,47 @@ export function fingerprint(data: Uint8Array): string {
 
 function digest(buffer: Buffer): string {
   return `${buffer.byteLength}:sha256:${createHash('sha256').update(buffer).digest('hex').slice(0, 24)}`;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function textOf(bytes: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function isJsonObjectText(text: string | undefined): text is string {
+  try {
+    const value: unknown = JSON.parse(text ?? '');
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What a record arrives as through a newer destination's ready-made function, as its target
+ * reads it back: a JSON item or datum in canonical JSON, an event's detail (a JSON object as
+ * it is, anything else wrapped as `{"data": ...}`), an SNS message (text, or base64 when not UTF-8).
+ */
+export function arrivesThroughNewer(
+  kind: 'dynamodb' | 'eventbridge' | 'sns' | 'cloudwatch',
+  record: SQSRecord | KinesisStreamRecord,
+): Buffer {
+  const bytes = sourceBytes(record);
+  const text = textOf(bytes);
+  switch (kind) {
+    case 'dynamodb':
+    case 'cloudwatch':
+      return canonicalBytes(JSON.parse(text ?? ''));
+    case 'eventbridge':
+      return isJsonObjectText(text)
+        ? bytes
+        : Buffer.from(JSON.stringify({ data: text ?? bytes.toString('base64') }));
+    case 'sns':
+      return Buffer.from(text || bytes.toString('base64'));
+  }
 }
