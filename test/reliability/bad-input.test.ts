@@ -32,6 +32,7 @@ import {
 import { AllOutput } from './all-output.js';
 import { SERVICE_ERRORS, type ServiceError, startErrorStub } from './error-stub.js';
 import {
+  arrivesThroughNewer,
   destinationKindOf,
   freshTarget,
   type LocalServices,
@@ -102,10 +103,12 @@ function newlineTerminated(bytes: Buffer): Buffer {
 /** What a ready-made function writes for a record. */
 function arrivesFromFunction(pipeline: FunctionName, env: Record<string, string>) {
   const appendNewline = env.APPEND_NEWLINE !== 'false';
-  return (record: SourceRecord): Buffer =>
-    destinationKindOf(pipeline) === 'firehose' && appendNewline
-      ? newlineTerminated(sourceBytes(record))
-      : sourceBytes(record);
+  const kind = destinationKindOf(pipeline);
+  return (record: SourceRecord): Buffer => {
+    if (kind === 'firehose' && appendNewline) return newlineTerminated(sourceBytes(record));
+    if (kind === 'kinesis' || kind === 'firehose' || kind === 'sqs') return sourceBytes(record);
+    return arrivesThroughNewer(kind, record);
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -227,6 +230,8 @@ async function runRecordCase(row: RecordCase): Promise<void> {
   // Assert
   expect(thrown).toBeUndefined();
   const summary = onlySummary();
+  // LOG_PAYLOADS is off: no bad record's content reaches the log, whatever its fate.
+  expect(output.text()).not.toContain(NOT_LOGGED);
   expectAccountedFor(expected, {
     reported: response.batchItemFailures.map((failure) => failure.itemIdentifier),
     arrived: await built.target.read(),
@@ -239,6 +244,8 @@ async function runRecordCase(row: RecordCase): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // The matrix.
 
+/** A marker in the bad records' payloads that must never appear in the output. */
+const NOT_LOGGED = 'payload-marker-7f3a';
 const NOT_UTF8 = Uint8Array.from([0x7b, 0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28, 0x7d]);
 const EVERY_BYTE = Uint8Array.from({ length: 256 }, (_, index) => index);
 const MULTI_BYTE_256 = 'é€中'.repeat(86).slice(0, 256);
@@ -713,6 +720,246 @@ describe('bad input: records', () => {
   it.each(RECORD_CASES)('$name', runRecordCase);
 });
 
+describe('bad input: records to the newer destinations (DynamoDB, EventBridge, SNS, CloudWatch)', () => {
+  const POLICIES = ['retry', 'dead-letter', 'drop'] as const;
+  /** The outcome of a poison record under each policy. */
+  const poisonOutcome = (policy: Poison, code: string, reason: RegExp): Outcome =>
+    policy === 'retry'
+      ? failed(code, reason)
+      : policy === 'dead-letter'
+        ? deadLettered(code, reason)
+        : dropped(code, reason);
+
+  /** A DynamoDB item `{"id": id, "pad": "xx…"}` of exactly `bytes` as DynamoDB counts it (names + values). */
+  const itemOf = (id: string, bytes: number) =>
+    JSON.stringify({ id, pad: 'x'.repeat(bytes - 'id'.length - id.length - 'pad'.length) });
+  /** An event detail of `bytes` that, with the function's Source and DetailType (23 bytes), makes an entry of `bytes + 23`. */
+  const detailOf = (bytes: number) => JSON.stringify({ p: 'e'.repeat(bytes - '{"p":""}'.length) });
+  const EVENT_LIMIT = 256 * 1024 - 1;
+  const FUNCTION_EVENT_FIELDS = 'lambda-async-sink'.length + 'record'.length;
+  const SNS_LIMIT = 256 * 1024;
+  const datum = (fields: Record<string, unknown>) =>
+    JSON.stringify({ MetricName: 'Latency', Unit: 'Milliseconds', ...fields });
+  /** A datum whose JSON is over CloudWatch's 1 MB request limit (2,000 dimensions of 500 characters). */
+  const hugeDatum = () =>
+    datum({
+      Value: 1,
+      Dimensions: Array.from({ length: 2_000 }, (_, i) => ({ Name: `d${i}`, Value: 'v'.repeat(500) })),
+    });
+
+  const NEWER_CASES: readonly RecordCase[] = [
+    // DynamoDB: 400 KB per item, counted as DynamoDB counts it; key attributes from the options.
+    {
+      name: 'DynamoDB: an item of 400 KB as DynamoDB counts it arrives; one byte over fails naming the limit',
+      pipeline: 'sqs-to-dynamodb',
+      requests: 1,
+      records: () => [
+        [sqs(itemOf('at-limit', 400 * 1024)), delivered()],
+        [
+          sqs(itemOf(`over-${NOT_LOGGED}`, 400 * 1024 + 1)),
+          failed(
+            'InvalidEntry',
+            /^item is 409601 bytes as DynamoDB counts it, over the item size limit of 409600 bytes \(400 KB\)$/,
+          ),
+        ],
+      ],
+    },
+    {
+      name: 'DynamoDB: an item over 400 KB alone fails before any request',
+      pipeline: 'kinesis-to-dynamodb',
+      requests: 0,
+      records: () => [
+        [
+          kinesis(itemOf(`over-${NOT_LOGGED}`, 400 * 1024 + 1)),
+          failed('InvalidEntry', /over the item size limit/),
+        ],
+      ],
+    },
+    ...POLICIES.map(
+      (policy): RecordCase => ({
+        name: `DynamoDB: an item without the key attribute, ${policy} policy: poison before any request, the others arrive`,
+        pipeline: 'sqs-to-dynamodb',
+        poison: policy,
+        requests: 1,
+        records: () => [
+          [
+            sqs(JSON.stringify({ name: NOT_LOGGED })),
+            poisonOutcome(policy, 'InvalidEntry', /^key attribute id must be a string, number or binary$/),
+          ],
+          [sqs(JSON.stringify({ id: 'k1', n: 1 })), delivered()],
+        ],
+      }),
+    ),
+    {
+      name: 'DynamoDB: a number beyond 2^53 cannot be marshalled: that record fails, the others arrive',
+      pipeline: 'kinesis-to-dynamodb',
+      records: () => [
+        [
+          kinesis(`{"id":"${NOT_LOGGED}","n":12345678901234567890}`),
+          failed('InvalidEntry', /MAX_SAFE_INTEGER/),
+        ],
+        [kinesis(JSON.stringify({ id: 'fine', n: 2 ** 53 - 1 })), delivered()],
+      ],
+    },
+    {
+      name: 'DynamoDB: a record that is not a JSON object fails alone (ConvertFailed), drop policy: dropped',
+      pipeline: 'sqs-to-dynamodb',
+      poison: 'drop',
+      records: () => [
+        [sqs(`[1, "${NOT_LOGGED}"]`), dropped('ConvertFailed', /the record is not a JSON object/)],
+        [sqs(JSON.stringify({ id: 'k2' })), delivered()],
+      ],
+    },
+    // EventBridge: under 256 KB per entry by its own formula; the detail must be a JSON object.
+    {
+      name: "EventBridge: an entry of 256 KB - 1 by EventBridge's formula arrives; one byte over fails naming the limit",
+      pipeline: 'sqs-to-eventbridge',
+      requests: 1,
+      records: () => [
+        [sqs(detailOf(EVENT_LIMIT - FUNCTION_EVENT_FIELDS)), delivered()],
+        [
+          sqs(detailOf(EVENT_LIMIT - FUNCTION_EVENT_FIELDS + 1).replace('eeee', NOT_LOGGED.slice(0, 4))),
+          failed(
+            'InvalidEntry',
+            /^event is 262144 bytes by EventBridge's entry-size formula, over the limit of 262143 bytes \(less than 256 KB\)$/,
+          ),
+        ],
+      ],
+    },
+    {
+      name: 'EventBridge: an entry over the limit alone fails before any request',
+      pipeline: 'kinesis-to-eventbridge',
+      requests: 0,
+      records: () => [
+        [kinesis(detailOf(EVENT_LIMIT)), failed('InvalidEntry', /over the limit of 262143 bytes/)],
+      ],
+    },
+    {
+      name: 'EventBridge: text and non-UTF-8 data arrive wrapped as {"data": ...} (base64 when not UTF-8)',
+      pipeline: 'kinesis-to-eventbridge',
+      records: () => [
+        [kinesis(NOT_UTF8), delivered()],
+        [kinesis('plain text'), delivered()],
+        [kinesis('[1,2]'), delivered()],
+      ],
+    },
+    ...POLICIES.map(
+      (policy): RecordCase => ({
+        name: `EventBridge: convert returns a detail that is not a JSON object, ${policy} policy: poison before any request`,
+        pipeline: 'sqs-to-eventbridge',
+        poison: policy,
+        requests: 1,
+        convert: (record: SQSRecord) => ({ source: 'app', detailType: 'order', detail: record.body }),
+        arrives: (record) => sourceBytes(record),
+        records: () => [
+          [
+            sqs(`not json ${NOT_LOGGED}`),
+            poisonOutcome(
+              policy,
+              'InvalidEntry',
+              /^detail must be a JSON object \(EventBridge: MalformedDetail\)$/,
+            ),
+          ],
+          [sqs('{"ok":true}'), delivered()],
+        ],
+      }),
+    ),
+    // SNS: the topic's MaximumMessageSize (256 KiB by default) bounds a message and a whole batch.
+    {
+      name: 'SNS: a message of 256 KiB arrives; one byte over fails naming the limit',
+      pipeline: 'kinesis-to-sns',
+      requests: 1,
+      records: () => [
+        [kinesis('s'.repeat(SNS_LIMIT)), delivered()],
+        [
+          kinesis(`${NOT_LOGGED}${'s'.repeat(SNS_LIMIT + 1 - NOT_LOGGED.length)}`),
+          failed(
+            'InvalidEntry',
+            /^message is 262145 bytes \(message \+ attributes\), over the maximum message size of the topic, 262144 bytes$/,
+          ),
+        ],
+      ],
+    },
+    {
+      name: 'SNS: a message over the limit alone fails before any request',
+      pipeline: 'sqs-to-sns',
+      requests: 0,
+      records: () => [
+        [sqs('s'.repeat(SNS_LIMIT + 1)), failed('InvalidEntry', /over the maximum message size/)],
+      ],
+    },
+    {
+      name: 'SNS: two messages of 200 KB go in two requests (256 KiB per batch)',
+      pipeline: 'sqs-to-sns',
+      requests: 2,
+      records: () => [
+        [sqs('a'.repeat(200_000)), delivered()],
+        [sqs('b'.repeat(200_000)), delivered()],
+      ],
+    },
+    {
+      name: 'SNS: non-UTF-8 Kinesis data arrives as base64',
+      pipeline: 'kinesis-to-sns',
+      records: () => [
+        [kinesis(NOT_UTF8), delivered()],
+        [kinesis(EVERY_BYTE), delivered()],
+      ],
+    },
+    ...POLICIES.map(
+      (policy): RecordCase => ({
+        name: `SNS: an empty message, ${policy} policy: poison before any request, the others arrive`,
+        pipeline: 'kinesis-to-sns',
+        poison: policy,
+        requests: 1,
+        records: () => [
+          [kinesis(''), poisonOutcome(policy, 'InvalidEntry', /^message must be a non-empty string$/)],
+          [kinesis('x'), delivered()],
+        ],
+      }),
+    ),
+    // CloudWatch: 1,000 data and 1 MB per request; each datum checked as PutMetricData would.
+    {
+      name: 'CloudWatch: a datum over the 1 MB request limit alone fails before any request',
+      pipeline: 'sqs-to-cloudwatch',
+      requests: 0,
+      records: () => [
+        [
+          sqs(hugeDatum()),
+          failed('InvalidEntry', /^datum is \d+ bytes of JSON, over the request limit of \d+ bytes$/),
+        ],
+      ],
+    },
+    {
+      name: 'CloudWatch: 1,500 data go in two requests (1,000 per request)',
+      pipeline: 'kinesis-to-cloudwatch',
+      requests: 2,
+      records: () =>
+        Array.from({ length: 1_500 }, (_, i) => [kinesis(datum({ Value: i })), delivered()] as const),
+    },
+    ...POLICIES.map(
+      (policy): RecordCase => ({
+        name: `CloudWatch: a Value that is not a number, ${policy} policy: poison before any request, the others arrive`,
+        pipeline: 'sqs-to-cloudwatch',
+        poison: policy,
+        requests: 1,
+        records: () => [
+          [
+            sqs(datum({ Value: NOT_LOGGED })),
+            poisonOutcome(policy, 'InvalidEntry', /^Value must be a finite number within ±2\^360$/),
+          ],
+          [
+            sqs(datum({ Unit: 'Parsecs', Value: 1 })),
+            poisonOutcome(policy, 'InvalidEntry', /^Unit Parsecs is not a CloudWatch unit$/),
+          ],
+          [sqs(datum({ Value: 3 })), delivered()],
+        ],
+      }),
+    ),
+  ];
+
+  it.each(NEWER_CASES)('$name', runRecordCase);
+});
+
 describe('bad input: environment configuration fails at cold start, naming the variable', () => {
   const ENVIRONMENT_CASES: readonly {
     name: string;
@@ -837,6 +1084,13 @@ describe('bad input: the destination refuses every call', () => {
     },
     { name: 'SQS queue not found', pipeline: 'kinesis-to-sqs', error: 'missing', code: 'QueueDoesNotExist' },
     {
+      name: 'DynamoDB table not found',
+      pipeline: 'sqs-to-dynamodb',
+      error: 'missing',
+      code: 'ResourceNotFoundException',
+    },
+    { name: 'SNS topic not found', pipeline: 'kinesis-to-sns', error: 'missing', code: 'NotFoundException' },
+    {
       name: 'Kinesis access denied',
       pipeline: 'sqs-to-kinesis',
       error: SERVICE_ERRORS.kinesisAccessDenied,
@@ -899,9 +1153,11 @@ describe('bad input: the destination refuses every call', () => {
         poison: 'drop',
         env: stub === undefined ? {} : { [endpointVariable]: stub.endpoint },
       });
+      // A JSON object with a key attribute, which every destination takes.
+      const payload = (index: number) => JSON.stringify({ id: `record-${index}` });
       const records: SourceRecord[] = pipeline.startsWith('sqs')
-        ? Array.from({ length: 30 }, (_, index) => sqs(`record-${index}`))
-        : Array.from({ length: 30 }, (_, index) => kinesis(`record-${index}`));
+        ? Array.from({ length: 30 }, (_, index) => sqs(payload(index)))
+        : Array.from({ length: 30 }, (_, index) => kinesis(payload(index)));
 
       // Act
       const { response, thrown } = await invoke(handler, eventOf(records)).finally(() => stub?.close());
