@@ -15,8 +15,8 @@ import { grantExactly, grantOnKey, grantSendToQueue, IAM_ACTIONS } from './least
 
 /** An on-failure destination: a grant before the mapping, and an ARN. */
 abstract class GrantedFailureDestination implements IEventSourceDlq {
-  /** The destination's ARN. */
-  protected abstract readonly arn: string;
+  /** `arn` names the destination. */
+  constructor(private readonly arn: string) {}
 
   /** Grants the handler's role the writes, in place before `mapping` is created. */
   protected abstract grant(mapping: IEventSourceMapping, handler: IFunction): void;
@@ -33,11 +33,8 @@ abstract class GrantedFailureDestination implements IEventSourceDlq {
  * only sqs:SendMessage (and the key actions of an SQS producer).
  */
 export class QueueFailureDestination extends GrantedFailureDestination {
-  protected readonly arn: string;
-
   constructor(private readonly queue: IQueue) {
-    super();
-    this.arn = queue.queueArn;
+    super(queue.queueArn);
   }
 
   protected grant(mapping: IEventSourceMapping, handler: IFunction): void {
@@ -51,11 +48,8 @@ export class QueueFailureDestination extends GrantedFailureDestination {
  * s3:ListBucket on the bucket, what Lambda asks for.
  */
 export class BucketFailureDestination extends GrantedFailureDestination {
-  protected readonly arn: string;
-
   constructor(private readonly bucket: IBucket) {
-    super();
-    this.arn = bucket.bucketArn;
+    super(bucket.bucketArn);
   }
 
   protected grant(mapping: IEventSourceMapping, handler: IFunction): void {

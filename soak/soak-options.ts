@@ -199,18 +199,12 @@ function shareRecords(
 export function soakSettings(options: SoakOptions = {}): SoakSettings {
   const d = SOAK_DEFAULTS;
   const records = checkNumber('records', options.records ?? d.records, 1, 10_000_000);
-  const timeoutMs = checkNumber('timeoutMs', options.timeoutMs ?? d.timeoutMs, 100, 900_000);
-  const visibilityTimeoutSeconds = checkNumber(
-    'visibilityTimeoutSeconds',
-    options.visibilityTimeoutSeconds ?? d.visibilityTimeoutSeconds,
-    1,
-    43_200,
+  // Every soak may run an SQS pipeline: the visibility timeout is checked whatever the pipelines.
+  const retries = retrySettings(
+    options,
+    { ...d, visibilityTimeoutSeconds: () => d.visibilityTimeoutSeconds },
+    true,
   );
-  if (visibilityTimeoutSeconds * 1000 <= timeoutMs) {
-    throw new RangeError(
-      `visibilityTimeoutSeconds (${visibilityTimeoutSeconds} s) must exceed the function timeout (${timeoutMs} ms)`,
-    );
-  }
   const faults: FaultLevels = { ...SOAK_FAULT_LEVELS, ...options.faults };
   for (const [name, value] of Object.entries(faults)) {
     const isRate = !name.endsWith('Ms');
@@ -222,15 +216,7 @@ export function soakSettings(options: SoakOptions = {}): SoakSettings {
     seed: checkNumber('seed', options.seed ?? d.seed, 0, 2 ** 32 - 1),
     pipelines: shareRecords(records, options.pipelines ?? d.pipelines),
     recordBytes: checkNumber('recordBytes', options.recordBytes ?? d.recordBytes, 100, 256 * 1024),
-    timeoutMs,
-    visibilityTimeoutSeconds,
-    maxReceiveCount: checkNumber('maxReceiveCount', options.maxReceiveCount ?? d.maxReceiveCount, 1, 1_000),
-    maximumRetryAttempts: checkNumber(
-      'maximumRetryAttempts',
-      options.maximumRetryAttempts ?? d.maximumRetryAttempts,
-      -1,
-      10_000,
-    ),
+    ...retries,
     phaseSeconds: checkNumber('phaseSeconds', options.phaseSeconds ?? d.phaseSeconds, 0.1, 3_600, false),
     drainTimeoutSeconds: checkNumber(
       'drainTimeoutSeconds',

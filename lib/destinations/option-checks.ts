@@ -43,3 +43,19 @@ export function requestBodyOption(value: RequestBodyMode | undefined, ownClient:
   }
   return value;
 }
+
+/** `contentBasedDeduplication` (default false), refused unless the destination is FIFO: `what` is a topic or a queue. */
+export function contentBasedDeduplicationOption(
+  value: boolean | undefined,
+  fifo: boolean,
+  what: 'topic' | 'queue',
+): boolean {
+  const contentBasedDeduplication = booleanOption('contentBasedDeduplication', value, false);
+  if (contentBasedDeduplication && !fifo) {
+    throw new DestinationConfigurationError(
+      'contentBasedDeduplication',
+      `contentBasedDeduplication applies only to FIFO ${what}s; remove it or use a .fifo ${what}`,
+    );
+  }
+  return contentBasedDeduplication;
+}

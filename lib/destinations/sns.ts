@@ -8,10 +8,9 @@ import {
 } from '@aws-sdk/client-sns';
 import type { Destination, EntryResult } from '../core/types.js';
 import { type DefaultClientOptions, defaultClientConfig } from './default-client.js';
-import { DestinationConfigurationError } from './destination-configuration-error.js';
 import { classifyAwsError } from './error-classifier.js';
 import { idMatchedResults } from './id-matched-results.js';
-import { booleanOption, integerOption, stringOption } from './option-checks.js';
+import { contentBasedDeduplicationOption, integerOption, stringOption } from './option-checks.js';
 import {
   invalidAttributesReason,
   invalidIdReason,
@@ -155,17 +154,11 @@ export function snsDestination(options: SnsDestinationOptions): SnsDestination {
     "a topic's ARN, e.g. arn:aws:sns:us-east-1:123456789012:orders",
   );
   const fifo = topicArn.endsWith('.fifo');
-  const contentBasedDeduplication = booleanOption(
-    'contentBasedDeduplication',
+  const contentBasedDeduplication = contentBasedDeduplicationOption(
     options.contentBasedDeduplication,
-    false,
+    fifo,
+    'topic',
   );
-  if (contentBasedDeduplication && !fifo) {
-    throw new DestinationConfigurationError(
-      'contentBasedDeduplication',
-      'contentBasedDeduplication applies only to FIFO topics; remove it or use a .fifo topic',
-    );
-  }
   const maxMessageBytes = integerOption(
     'maxMessageBytes',
     options.maxMessageBytes,

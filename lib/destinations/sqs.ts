@@ -11,7 +11,12 @@ import { type DefaultClientOptions, defaultClientConfig, withoutSdkLogger } from
 import { DestinationConfigurationError } from './destination-configuration-error.js';
 import { classifyAwsError } from './error-classifier.js';
 import { idMatchedResults } from './id-matched-results.js';
-import { booleanOption, integerOption, requestBodyOption } from './option-checks.js';
+import {
+  booleanOption,
+  contentBasedDeduplicationOption,
+  integerOption,
+  requestBodyOption,
+} from './option-checks.js';
 import { type RequestBodyMode, sendWithBody } from './prebuilt-body.js';
 import { md5Mismatches, sendMessageBatchBody } from './sqs-batch-body.js';
 import {
@@ -251,17 +256,11 @@ export function sqsDestination(options: SqsDestinationOptions): SqsDestination {
       `fifo is ${fifo} but the queue ${queueName} ${namedFifo ? 'is' : 'is not'} FIFO (FIFO queue names end with .fifo); remove fifo or fix queueUrl`,
     );
   }
-  const contentBasedDeduplication = booleanOption(
-    'contentBasedDeduplication',
+  const contentBasedDeduplication = contentBasedDeduplicationOption(
     options.contentBasedDeduplication,
-    false,
+    fifo,
+    'queue',
   );
-  if (contentBasedDeduplication && !fifo) {
-    throw new DestinationConfigurationError(
-      'contentBasedDeduplication',
-      'contentBasedDeduplication applies only to FIFO queues; remove it or use a .fifo queue',
-    );
-  }
   const maxMessageBytes = integerOption(
     'maxMessageBytes',
     options.maxMessageBytes,

@@ -141,6 +141,50 @@ function integer(name: string, value: number, min: number, max: number): number 
   return check.number(name, value, { min, max, integer: true });
 }
 
+/** The function timeout and how the source retries, as a local pipeline and the soak both take them. */
+export interface RetrySettings {
+  readonly timeoutMs: number;
+  readonly visibilityTimeoutSeconds: number;
+  readonly maxReceiveCount: number;
+  readonly maximumRetryAttempts: number;
+}
+
+/**
+ * The function timeout and the sources' retry settings, defaults filled in and ranges
+ * checked; an SQS source's visibility timeout must exceed the function timeout.
+ */
+export function retrySettings(
+  given: Partial<RetrySettings>,
+  defaults: Omit<RetrySettings, 'visibilityTimeoutSeconds'> & {
+    readonly visibilityTimeoutSeconds: (timeoutMs: number) => number;
+  },
+  fromSqs: boolean,
+): RetrySettings {
+  const timeoutMs = integer('timeoutMs', given.timeoutMs ?? defaults.timeoutMs, 100, 900_000);
+  const visibilityTimeoutSeconds = integer(
+    'visibilityTimeoutSeconds',
+    given.visibilityTimeoutSeconds ?? defaults.visibilityTimeoutSeconds(timeoutMs),
+    1,
+    43_200,
+  );
+  if (fromSqs && visibilityTimeoutSeconds * 1000 <= timeoutMs) {
+    throw new RangeError(
+      `visibilityTimeoutSeconds (${visibilityTimeoutSeconds} s) must exceed the function timeout (${timeoutMs} ms), or messages come back while they are processed`,
+    );
+  }
+  return {
+    timeoutMs,
+    visibilityTimeoutSeconds,
+    maxReceiveCount: integer('maxReceiveCount', given.maxReceiveCount ?? defaults.maxReceiveCount, 1, 1_000),
+    maximumRetryAttempts: integer(
+      'maximumRetryAttempts',
+      given.maximumRetryAttempts ?? defaults.maximumRetryAttempts,
+      -1,
+      10_000,
+    ),
+  };
+}
+
 /** The options with defaults filled in and ranges checked. */
 export function pipelineSettings(options: PipelineOptions = {}): PipelineSettings {
   const d = PIPELINE_DEFAULTS;
@@ -152,19 +196,18 @@ export function pipelineSettings(options: PipelineOptions = {}): PipelineSetting
     1,
     10_000,
   );
-  const timeoutMs = integer('timeoutMs', options.timeoutMs ?? d.timeoutMs, 100, 900_000);
-  const visibilityTimeoutSeconds = integer(
-    'visibilityTimeoutSeconds',
-    options.visibilityTimeoutSeconds ?? Math.max(d.visibilityTimeoutSeconds, Math.ceil(timeoutMs / 1000) + 1),
-    1,
-    43_200,
+  const retries = retrySettings(
+    options,
+    {
+      ...d,
+      // Above the function timeout, as it must be.
+      visibilityTimeoutSeconds: (timeoutMs) =>
+        Math.max(d.visibilityTimeoutSeconds, Math.ceil(timeoutMs / 1000) + 1),
+    },
+    fromSqs,
   );
-  if (fromSqs && visibilityTimeoutSeconds * 1000 <= timeoutMs) {
-    throw new RangeError(
-      `visibilityTimeoutSeconds (${visibilityTimeoutSeconds} s) must exceed the function timeout (${timeoutMs} ms), or messages come back while they are processed`,
-    );
-  }
   return {
+    ...retries,
     pipeline,
     records: integer('records', options.records ?? d.records, 1, 10_000_000),
     recordBytes: integer('recordBytes', options.recordBytes ?? d.recordBytes, 64, 256 * 1024),
@@ -179,15 +222,6 @@ export function pipelineSettings(options: PipelineOptions = {}): PipelineSetting
     ),
     concurrency: integer('concurrency', options.concurrency ?? d.concurrency, 1, 1_000),
     shards: integer('shards', options.shards ?? d.shards, 1, 100),
-    timeoutMs,
-    visibilityTimeoutSeconds,
-    maxReceiveCount: integer('maxReceiveCount', options.maxReceiveCount ?? d.maxReceiveCount, 1, 1_000),
-    maximumRetryAttempts: integer(
-      'maximumRetryAttempts',
-      options.maximumRetryAttempts ?? d.maximumRetryAttempts,
-      -1,
-      10_000,
-    ),
     runTimeoutMs: integer('runTimeoutMs', options.runTimeoutMs ?? d.runTimeoutMs, 1_000, 86_400_000),
     functionLogLevel: options.functionLogLevel ?? d.functionLogLevel,
   };
