@@ -4,6 +4,7 @@ import {
   PIPELINE_NAMES,
   type PipelineName,
   type PipelineOptions,
+  retrySettings,
 } from '../local/pipeline/pipeline-settings.js';
 import type { FaultLevels } from './fault-schedule.js';
 import type { SoakPipelineProgress } from './soak-pipeline.js';

@@ -25,36 +25,73 @@ export class FakeRequestError extends Error {
   }
 }
 
-/** Decides what one request gets: results per entry, a thrown error, or never answering. */
-export type FakeBehaviour = (
-  entries: readonly FakeEntry[],
-  call: number,
-) => readonly EntryResult[] | FakeRequestError | 'hang' | Promise<readonly EntryResult[]>;
+/**
+ * What one request gets: results per entry, a thrown error, never answering (`hang`), or every
+ * entry stored and the answer only after the request was aborted (`late`, a response that came
+ * too late).
+ */
+export type FakeOutcome = readonly EntryResult[] | FakeRequestError | 'hang' | 'late';
 
-export interface FakeDestinationOptions {
+/** Decides what one request gets; `call` counts the requests from 0. */
+export type FakeBehaviour<E = FakeEntry> = (
+  entries: readonly E[],
+  call: number,
+) => FakeOutcome | Promise<FakeOutcome>;
+
+/** How the fake reads its entries: an id to trace each, its size, its ordering key, and why it is invalid. */
+export interface FakeEntryModel<E> {
+  idOf(entry: E): string;
+  sizeOf(entry: E): number;
+  keyOf(entry: E): string | undefined;
+  invalidReason(entry: E): string | undefined;
+}
+
+/** The model of {@link FakeEntry}: its size is given. */
+export const SIZED_ENTRIES: FakeEntryModel<FakeEntry> = {
+  idOf: (entry) => entry.id,
+  sizeOf: (entry) => entry.size,
+  keyOf: (entry) => entry.key,
+  invalidReason: (entry) => entry.invalid,
+};
+
+export interface FakeDestinationOptions<E = FakeEntry> {
+  /** How entries are read; {@link SIZED_ENTRIES} for {@link FakeEntry}. */
+  readonly model?: FakeEntryModel<E>;
+  /** The destination's name. Default `fake`. */
+  readonly name?: string;
   readonly limits?: Partial<DestinationLimits>;
-  readonly behaviour?: FakeBehaviour;
+  readonly behaviour?: FakeBehaviour<E>;
   /** Delay before answering, in ms (real timers). */
   readonly latencyMs?: number | ((call: number) => number);
   readonly ordered?: boolean;
 }
 
 /**
- * An in-process destination for unit tests of the core. It records every request and
- * every accepted entry, and the most requests it ever saw in flight at once.
+ * The in-process destination of the unit tests of the core and of the handler. It records
+ * every request and every accepted entry, the most requests it ever saw in flight at once,
+ * and the most entries of one ordering key in flight at once (a request the sink aborted no
+ * longer counts: its entries may be sent again at once, and a late answer is ignored).
  */
-export class FakeDestination implements Destination<FakeEntry> {
-  readonly name = 'fake';
+export class FakeDestination<E = FakeEntry> implements Destination<E> {
+  readonly name: string;
   readonly limits: DestinationLimits;
-  readonly requests: FakeEntry[][] = [];
+  readonly requests: E[][] = [];
+  /** Accepted entries, by id: how often each was accepted. */
   readonly accepted = new Map<string, number>();
+  /** Accepted entries, in the order they were accepted. */
+  readonly acceptedEntries: E[] = [];
   readonly sent = new Set<string>();
   inFlight = 0;
   maxInFlight = 0;
+  maxInFlightPerKey = 0;
   sizeCalls = 0;
-  private readonly behaviour: FakeBehaviour;
+  private readonly behaviour: FakeBehaviour<E>;
+  private readonly model: FakeEntryModel<E>;
+  private readonly inFlightPerKey = new Map<string, number>();
 
-  constructor(private readonly options: FakeDestinationOptions = {}) {
+  constructor(private readonly options: FakeDestinationOptions<E> = {}) {
+    this.name = options.name ?? 'fake';
+    this.model = options.model ?? (SIZED_ENTRIES as unknown as FakeEntryModel<E>);
     this.limits = {
       maxEntriesPerRequest: 500,
       maxBytesPerRequest: 5 * 1024 * 1024,
@@ -64,17 +101,17 @@ export class FakeDestination implements Destination<FakeEntry> {
     this.behaviour = options.behaviour ?? ((entries) => entries.map(() => ({ status: 'accepted' })));
   }
 
-  sizeOf(entry: FakeEntry): number {
+  sizeOf(entry: E): number {
     this.sizeCalls++;
-    return entry.size;
+    return this.model.sizeOf(entry);
   }
 
-  invalidReason(entry: FakeEntry): string | undefined {
-    return entry.invalid;
+  invalidReason(entry: E): string | undefined {
+    return this.model.invalidReason(entry);
   }
 
-  orderingKeyOf(entry: FakeEntry): string | undefined {
-    return entry.key;
+  orderingKeyOf(entry: E): string | undefined {
+    return this.model.keyOf(entry);
   }
 
   classifyError(error: unknown): ErrorClassification {
@@ -86,36 +123,74 @@ export class FakeDestination implements Destination<FakeEntry> {
     return { kind: 'retryable', code: 'NetworkError', message: String(error), throttled: false };
   }
 
-  async send(entries: readonly FakeEntry[], signal: AbortSignal): Promise<readonly EntryResult[]> {
+  async send(entries: readonly E[], signal: AbortSignal): Promise<readonly EntryResult[]> {
     const call = this.requests.length;
     this.requests.push([...entries]);
-    for (const entry of entries) this.sent.add(entry.id);
+    for (const entry of entries) this.sent.add(this.model.idOf(entry));
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    const endKeys = this.keysInFlight(entries, signal);
     try {
       const latency =
         typeof this.options.latencyMs === 'function'
           ? this.options.latencyMs(call)
           : (this.options.latencyMs ?? 0);
       if (latency > 0) await abortableDelay(latency, signal);
-      const outcome = this.behaviour(entries, call);
-      if (outcome === 'hang') {
-        await abortableDelay(Number.MAX_SAFE_INTEGER >>> 1, signal);
-        throw new Error('unreachable');
-      }
-      if (outcome instanceof FakeRequestError) throw outcome;
-      const results = await outcome;
-      if (signal.aborted) throw signal.reason;
-      results.forEach((result, i) => {
-        if (result.status === 'accepted') {
-          const id = entries[i].id;
-          this.accepted.set(id, (this.accepted.get(id) ?? 0) + 1);
-        }
-      });
-      return results;
+      return await this.answer(entries, await this.behaviour(entries, call), signal);
     } finally {
       this.inFlight--;
+      endKeys();
     }
+  }
+
+  /** The ids of the accepted entries, in the order they were accepted. */
+  acceptedIds(): string[] {
+    return this.acceptedEntries.map((entry) => this.model.idOf(entry));
+  }
+
+  private async answer(entries: readonly E[], outcome: FakeOutcome, signal: AbortSignal) {
+    if (outcome === 'hang') {
+      await abortableDelay(Number.MAX_SAFE_INTEGER >>> 1, signal);
+      throw new Error('unreachable');
+    }
+    if (outcome instanceof FakeRequestError) throw outcome;
+    if (outcome === 'late') {
+      for (const entry of entries) this.accept(entry);
+      await abortableDelay(Number.MAX_SAFE_INTEGER >>> 1, signal).catch(() => undefined);
+      return entries.map(() => ({ status: 'accepted' }) as const);
+    }
+    if (signal.aborted) throw signal.reason;
+    outcome.forEach((result, i) => {
+      if (result.status === 'accepted') this.accept(entries[i]);
+    });
+    return outcome;
+  }
+
+  private accept(entry: E): void {
+    const id = this.model.idOf(entry);
+    this.accepted.set(id, (this.accepted.get(id) ?? 0) + 1);
+    this.acceptedEntries.push(entry);
+  }
+
+  /** Counts the request's entries in flight per key until it ends or is aborted; answers how to end it. */
+  private keysInFlight(entries: readonly E[], signal: AbortSignal): () => void {
+    const keys = entries
+      .map((entry) => this.model.keyOf(entry))
+      .filter((key): key is string => key !== undefined);
+    for (const key of keys) {
+      const count = (this.inFlightPerKey.get(key) ?? 0) + 1;
+      this.inFlightPerKey.set(key, count);
+      this.maxInFlightPerKey = Math.max(this.maxInFlightPerKey, count);
+    }
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      signal.removeEventListener('abort', end);
+      for (const key of keys) this.inFlightPerKey.set(key, (this.inFlightPerKey.get(key) ?? 1) - 1);
+    };
+    signal.addEventListener('abort', end, { once: true });
+    return end;
   }
 }
 

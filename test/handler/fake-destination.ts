@@ -1,17 +1,26 @@
-import type {
-  Destination,
-  DestinationLimits,
-  EntryResult,
-  ErrorClassification,
-} from '../../lib/core/types.js';
+import type { Destination, EntryResult, ErrorClassification } from '../../lib/core/types.js';
 import type { SqsEntry } from '../../lib/destinations/sqs.js';
 import type { DeadLetter } from '../../lib/handler/poison.js';
+import {
+  FakeDestination as FakeDestinationOf,
+  type FakeEntryModel,
+  type FakeOutcome,
+  FakeRequestError,
+} from '../core/fake-destination.js';
 
-/** An entry of the fake destination: `key` is its ordering key. */
+/** An entry of the handler's tests: `key` is its ordering key, `value` its payload and its id. */
 export interface FakeEntry {
   readonly key?: string;
   readonly value: string;
 }
+
+/** The model of {@link FakeEntry}: its size is its value's, an empty value is invalid. */
+const VALUE_ENTRIES: FakeEntryModel<FakeEntry> = {
+  idOf: (entry) => entry.value,
+  sizeOf: (entry) => Buffer.byteLength(entry.value),
+  keyOf: (entry) => entry.key,
+  invalidReason: (entry) => (entry.value === '' ? 'value must not be empty' : undefined),
+};
 
 /**
  * What the fake answers for one entry on one attempt (1-based). Beside a result per entry,
@@ -24,113 +33,42 @@ export type FakeBehaviour = (
   attempt: number,
 ) => EntryResult | 'hang' | 'late' | 'throw' | 'throw-fatal';
 
-/** The error of a `throw-fatal` request: `classifyError` takes it as fatal. */
-export class FakeFatalError extends Error {
-  override readonly name = 'FakeFatalError';
-}
-
 const accept: FakeBehaviour = () => ({ status: 'accepted' });
 
-/**
- * An in-process destination for unit tests of the handler: it records every request,
- * every accepted entry, and the most entries of one key ever in flight at once.
- */
-export class FakeDestination implements Destination<FakeEntry> {
-  readonly name = 'fake:destination';
-  readonly limits: DestinationLimits;
-  readonly requests: FakeEntry[][] = [];
-  readonly accepted: FakeEntry[] = [];
-  maxInFlightPerKey = 0;
-  private readonly attempts = new Map<FakeEntry, number>();
-  private readonly inFlightPerKey = new Map<string, number>();
+/** A request's outcome from the answers of its entries, counting each entry's attempts. */
+function perEntry(behaviour: FakeBehaviour) {
+  const attempts = new Map<FakeEntry, number>();
+  return async (entries: readonly FakeEntry[]): Promise<FakeOutcome> => {
+    // Let other requests start before this one answers, as a real service would.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const results = entries.map((entry) => {
+      const attempt = (attempts.get(entry) ?? 0) + 1;
+      attempts.set(entry, attempt);
+      return behaviour(entry, attempt);
+    });
+    if (results.includes('throw-fatal')) return new FakeRequestError('fatal', 'AccessDeniedException');
+    if (results.includes('throw')) return new FakeRequestError('retryable', 'FakeError');
+    if (results.includes('hang')) return 'hang';
+    if (results.includes('late')) return 'late';
+    return results as EntryResult[];
+  };
+}
 
-  constructor(
-    private readonly behaviour: FakeBehaviour = accept,
-    limits: Partial<DestinationLimits> = {},
-  ) {
-    this.limits = {
-      maxEntriesPerRequest: 10,
-      maxBytesPerRequest: 10_000,
-      maxBytesPerEntry: 1_000,
-      ...limits,
-    };
-  }
-
-  sizeOf(entry: FakeEntry): number {
-    return Buffer.byteLength(entry.value);
-  }
-
-  invalidReason(entry: FakeEntry): string | undefined {
-    return entry.value === '' ? 'value must not be empty' : undefined;
-  }
-
-  async send(entries: readonly FakeEntry[], signal: AbortSignal): Promise<readonly EntryResult[]> {
-    this.requests.push([...entries]);
-    const keys = entries.map((entry) => entry.key).filter((key): key is string => key !== undefined);
-    for (const key of keys) {
-      const count = (this.inFlightPerKey.get(key) ?? 0) + 1;
-      this.inFlightPerKey.set(key, count);
-      this.maxInFlightPerKey = Math.max(this.maxInFlightPerKey, count);
-    }
-    // A request the sink aborted (timed out, deadline) no longer counts as in flight: its
-    // entries may be sent again at once, and a late answer is ignored.
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      for (const key of keys) this.inFlightPerKey.set(key, (this.inFlightPerKey.get(key) ?? 1) - 1);
-    };
-    signal.addEventListener('abort', end, { once: true });
-    try {
-      // Let other requests start before this one answers, as a real service would.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const results = entries.map((entry) => {
-        const attempt = (this.attempts.get(entry) ?? 0) + 1;
-        this.attempts.set(entry, attempt);
-        return this.behaviour(entry, attempt);
-      });
-      if (results.includes('throw-fatal')) throw new FakeFatalError('the whole request was refused');
-      if (results.includes('throw')) throw new Error('the whole request failed');
-      if (results.includes('hang')) await aborted(signal);
-      if (results.includes('late')) {
-        this.accepted.push(...entries);
-        await aborted(signal).catch(() => undefined);
-        return entries.map(() => ({ status: 'accepted' }) as const);
-      }
-      const settled = results as EntryResult[];
-      settled.forEach((result, index) => {
-        if (result.status === 'accepted') this.accepted.push(entries[index]);
-      });
-      return settled;
-    } finally {
-      signal.removeEventListener('abort', end);
-      end();
-    }
-  }
-
-  classifyError(error: unknown): ErrorClassification {
-    if (error instanceof FakeFatalError)
-      return { kind: 'fatal', code: 'AccessDeniedException', message: error.message };
-    return { kind: 'retryable', code: 'FakeError', message: String(error), throttled: false };
-  }
-
-  orderingKeyOf(entry: FakeEntry): string | undefined {
-    return entry.key;
+/** The one fake destination, with the handler's entries and an answer per entry; its name is `fake:destination`. */
+export class FakeDestination extends FakeDestinationOf<FakeEntry> {
+  constructor(behaviour: FakeBehaviour = accept, limits: Partial<FakeDestinationOf['limits']> = {}) {
+    super({
+      model: VALUE_ENTRIES,
+      name: 'fake:destination',
+      behaviour: perEntry(behaviour),
+      limits: { maxEntriesPerRequest: 10, maxBytesPerRequest: 10_000, maxBytesPerEntry: 1_000, ...limits },
+    });
   }
 
   /** The values accepted, in the order they were accepted. */
   acceptedValues(): string[] {
-    return this.accepted.map((entry) => entry.value);
+    return this.acceptedIds();
   }
-}
-
-/** Rejects once `signal` aborts. */
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise<never>((_resolve, reject) => {
-    const abort = () => reject(signal.reason ?? new Error('aborted'));
-    if (signal.aborted) abort();
-    else signal.addEventListener('abort', abort, { once: true });
-  });
 }
 
 /** An in-process stand-in for an SQS dead-letter queue, which may refuse everything. */

@@ -311,7 +311,7 @@ function checkInvariants({
   if (ordered) expect(destination.maxInFlightPerKey).toBeLessThanOrEqual(1);
 
   // No record reported done without all its entries stored, unless it was poison and the policy handled it.
-  const stored = new Set(destination.accepted);
+  const stored = new Set(destination.acceptedEntries);
   const deadLettered = new Set(
     run.deadLetters.messages.map((m) => (JSON.parse(m.body) as { recordId: string }).recordId),
   );
@@ -371,7 +371,7 @@ function checkInvariants({
   if (ordered) {
     const lastByKey = new Map<string, number>();
     const seen = new Set<FakeEntry>();
-    for (const entry of destination.accepted) {
+    for (const entry of destination.acceptedEntries) {
       if (seen.has(entry)) continue;
       seen.add(entry);
       const position = run.positions.get(entry) ?? 0;

@@ -63,7 +63,7 @@ describe('KPL-aggregated Kinesis records', () => {
     const response = await handler(kinesisEvent([outer, plain]), lambdaContext());
 
     expect(failed(response)).toEqual([]);
-    expect(destination.accepted.map((entry) => entry.value).sort()).toEqual(['one', 'three', 'two']);
+    expect(destination.acceptedValues().sort()).toEqual(['one', 'three', 'two']);
     expect(seen.map((record) => [record.kinesis.partitionKey, record.kinesis.explicitHashKey])).toEqual([
       ['a', undefined],
       ['b', '340282366920938463463374607431768211455'],
@@ -85,7 +85,7 @@ describe('KPL-aggregated Kinesis records', () => {
     const response = await handler(kinesisEvent([outer, plain]), lambdaContext());
 
     expect(failed(response)).toEqual([outer.kinesis.sequenceNumber]);
-    expect(destination.accepted.map((entry) => entry.value)).toEqual(['alone']);
+    expect(destination.acceptedValues()).toEqual(['alone']);
   });
 
   it('fails the Kinesis record when the destination refuses one of its user records', async () => {
@@ -193,7 +193,7 @@ describe('DynamoDB stream records', () => {
     const response = await handler(dynamoDBEvent(records), lambdaContext());
 
     expect(failed(response)).toEqual([0, 2, 3].map((index) => records[index].dynamodb.SequenceNumber));
-    expect(destination.accepted.map((entry) => entry.value)).toEqual(['b1']);
+    expect(destination.acceptedValues()).toEqual(['b1']);
     expect(output.summaries()[0]).toMatchObject({ source: 'dynamodb', ordered: true });
   });
 
