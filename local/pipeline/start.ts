@@ -2,6 +2,7 @@
  * `npm start`: runs one pipeline on this machine (see local/pipeline/pipeline.ts) and prints a
  * summary read back from the destination. Exit code 0 only when every record arrived.
  */
+import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { FaultConfig } from '../services/fault-proxy.js';
 import { quietSdkNodeVersionWarning } from '../services/sdk-node-warning.js';
@@ -220,7 +221,10 @@ async function main(argv: readonly string[]): Promise<number> {
     },
     onProgress: (progress) => {
       if (tty) {
-        out.write(`\r\x1b[2K${progressLine(progress)}`);
+        // Node's own cursor moves, not a library: a status line does not earn a runtime dependency of the package.
+        readline.cursorTo(out, 0);
+        readline.clearLine(out, 0);
+        out.write(progressLine(progress));
         lineOpen = true;
       } else {
         out.write(`${progressLine(progress)}\n`);
