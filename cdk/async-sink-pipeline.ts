@@ -52,6 +52,8 @@ import { createSecureQueue } from './secure-queue.js';
 import {
   OWNED_VARIABLES,
   PoisonPolicy,
+  readsShardMap,
+  ShardRateLimitMode,
   type SinkTuning,
   tableKeyVariables,
   tuningMismatch,
@@ -257,6 +259,9 @@ export class AsyncSinkPipeline extends Construct {
     grantExactly(this.role, IAM_ACTIONS.logs, [this.logGroup.logGroupArn]);
     this.lambdaFunction = this.createFunction(props, destination, poisonPolicy, timeout);
     this.grantDestinationWrite(destination);
+    if (destination.kind === DestinationKind.Kinesis && readsShardMap(props.tuning ?? {})) {
+      grantExactly(this.role, IAM_ACTIONS.destinationShardMap, [destination.arn]);
+    }
     if (this.poisonDeadLetterQueue) grantSendToQueue(this.role, this.poisonDeadLetterQueue);
 
     if (source.kind === SourceKind.Sqs) {
@@ -317,6 +322,14 @@ export class AsyncSinkPipeline extends Construct {
     this.checkProvisionedPollers(props.provisionedPollers);
     const mismatch = tuningMismatch(props.tuning ?? {}, this.destinationKind);
     if (mismatch) throw new PipelineConfigurationError(this, mismatch);
+    if (props.tuning?.shardRateLimit === ShardRateLimitMode.Defer && this.sourceKind !== SourceKind.Sqs) {
+      // A stream source re-reads from the first record given back and counts it against
+      // retryAttempts: deferring would send records to the on-failure destination.
+      throw new PipelineConfigurationError(
+        this,
+        `tuning.shardRateLimit 'defer' gives records back to the source, which only an SQS source takes well; use 'retry' for a ${this.sourceKind} source`,
+      );
+    }
     const owned = new Set<string>([
       ...Object.values(DESTINATION_VARIABLES),
       ...Object.values(OWNED_VARIABLES),

@@ -31,4 +31,4 @@ export { PipelineAlarmSet, type PipelineAlarms } from './pipeline-alarms.js';
 export { PipelineConfigurationError } from './pipeline-configuration-error.js';
 export { READY_MADE_FUNCTIONS, type ReadyMadeFunctionName } from './ready-made-functions.js';
 export { createSecureQueue } from './secure-queue.js';
-export { PoisonPolicy, type SinkTuning, TUNING_VARIABLES } from './sink-environment.js';
+export { PoisonPolicy, ShardRateLimitMode, type SinkTuning, TUNING_VARIABLES } from './sink-environment.js';

@@ -35,6 +35,8 @@ export const IAM_ACTIONS = {
     sns: ['sns:Publish'],
     cloudwatch: ['cloudwatch:PutMetricData'],
   },
+  /** A Kinesis destination with per-shard pacing or aggregation reads the stream's shard map. */
+  destinationShardMap: ['kinesis:ListShards'],
   /** What the event source mapping needs on the source's customer managed key. */
   sourceKey: ['kms:Decrypt'],
   /** What a producer to each destination needs on the destination's customer managed key. */
@@ -56,6 +58,7 @@ export const IAM_ACTIONS = {
   failureBucket: readonly string[];
   failureBucketKey: readonly string[];
   destinationWrite: Record<DestinationKind, readonly string[]>;
+  destinationShardMap: readonly string[];
   sourceKey: readonly string[];
   destinationKey: Record<DestinationKind, readonly string[]>;
   logs: readonly string[];

@@ -5,11 +5,13 @@ import {
   TUNING_VARIABLES as FUNCTION_TUNING_VARIABLES,
   POISON_VARIABLES,
   POWERTOOLS_VARIABLES,
+  ShardRateLimitMode,
 } from '../functions/contract.js';
 import type { DestinationKind, ResolvedDestination } from './endpoints.js';
 
 // The runtime's own policy names: the construct sets POISON_POLICY to one of them.
 export { PoisonPolicy } from '../lib/handler/poison.js';
+export { ShardRateLimitMode };
 
 /** The sink's tuning, passed to the ready-made function as environment variables. Unset means the function's default. */
 export interface SinkTuning {
@@ -37,7 +39,27 @@ export interface SinkTuning {
   readonly eventSource?: string;
   /** EventBridge destination only: the events' DetailType (EVENT_DETAIL_TYPE; default `record`). */
   readonly eventDetailType?: string;
+  /**
+   * Kinesis destination only: pace each shard on its own, so that a hot shard's throttling
+   * does not slow the others (SHARD_RATE_LIMIT; default `off`, the core's one AIMD window).
+   * `retry` retries an entry whose shard is booked beyond `shardMaxWait` within the
+   * invocation; `defer` gives its record back to the queue at once (standard SQS sources
+   * only). The function then reads the shard map with `kinesis:ListShards`. See docs/sizing.md.
+   */
+  readonly shardRateLimit?: ShardRateLimitMode;
+  /** Kinesis destination, with `shardRateLimit` only: the longest an entry waits for its shard's turn (SHARD_MAX_WAIT_MS; default 1 s). */
+  readonly shardMaxWait?: Duration;
+  /**
+   * Kinesis destination only: pack the records bound for one shard into KPL aggregated
+   * records (KPL_AGGREGATION; default false). Every consumer of the stream must de-aggregate
+   * (KCL, aws-kinesis-agg, this toolkit's Kinesis source). Reads the shard map with `kinesis:ListShards`.
+   */
+  readonly aggregation?: boolean;
 }
+
+// The construct takes a Duration where the function reads milliseconds.
+const { shardMaxWaitMs: shardMaxWaitVariable, ...SAME_NAMED_OPTION_VARIABLES } = DESTINATION_OPTION_VARIABLES;
+const { shardMaxWaitMs: shardMaxWaitKind, ...SAME_NAMED_OPTION_KINDS } = DESTINATION_OPTION_KINDS;
 
 /** The environment variable of each tuning option. */
 export const TUNING_VARIABLES = {
@@ -47,13 +69,23 @@ export const TUNING_VARIABLES = {
   throwOnFullBatchFailure: FUNCTION_TUNING_VARIABLES.throwOnFullBatchFailure,
   ordered: FUNCTION_TUNING_VARIABLES.ordered,
   logPayloads: FUNCTION_TUNING_VARIABLES.logPayloads,
-  ...DESTINATION_OPTION_VARIABLES,
+  ...SAME_NAMED_OPTION_VARIABLES,
+  shardMaxWait: shardMaxWaitVariable,
 } as const satisfies Record<keyof SinkTuning, string>;
 
 /** Tuning options that only one destination kind reads. */
-export const DESTINATION_ONLY_TUNING = DESTINATION_OPTION_KINDS satisfies Partial<
-  Record<keyof SinkTuning, DestinationKind>
->;
+export const DESTINATION_ONLY_TUNING = {
+  ...SAME_NAMED_OPTION_KINDS,
+  shardMaxWait: shardMaxWaitKind,
+} as const satisfies Partial<Record<keyof SinkTuning, DestinationKind>>;
+
+/** Whether the function reads the Kinesis stream's shard map (per-shard pacing or aggregation), so needs `kinesis:ListShards`. */
+export function readsShardMap(tuning: SinkTuning): boolean {
+  return (
+    (tuning.shardRateLimit ?? ShardRateLimitMode.Off) !== ShardRateLimitMode.Off ||
+    tuning.aggregation === true
+  );
+}
 
 /** Variables the construct owns: a user's `environment` may not set them. */
 export const OWNED_VARIABLES = {
@@ -68,6 +100,12 @@ export function tuningMismatch(tuning: SinkTuning, destination: DestinationKind)
     if (tuning[option as keyof typeof DESTINATION_ONLY_TUNING] !== undefined && kind !== destination) {
       return `tuning.${option} applies only to a ${kind} destination, not to ${destination}`;
     }
+  }
+  if (
+    tuning.shardMaxWait !== undefined &&
+    (tuning.shardRateLimit ?? ShardRateLimitMode.Off) === ShardRateLimitMode.Off
+  ) {
+    return "tuning.shardMaxWait applies only with tuning.shardRateLimit 'retry' or 'defer'";
   }
   return undefined;
 }

@@ -62,7 +62,21 @@ export const DESTINATION_OPTION_VARIABLES = {
   eventSource: 'EVENT_SOURCE',
   /** The EventBridge events' DetailType (default `record`). */
   eventDetailType: 'EVENT_DETAIL_TYPE',
+  /** Pace each Kinesis shard on its own: one of {@link ShardRateLimitMode} (default `off`). */
+  shardRateLimit: 'SHARD_RATE_LIMIT',
+  /** Under per-shard pacing, the longest an entry waits for its shard's turn, in ms (default 1,000). */
+  shardMaxWaitMs: 'SHARD_MAX_WAIT_MS',
+  /** Pack the records bound for one Kinesis shard into KPL aggregated records (default false). */
+  aggregation: 'KPL_AGGREGATION',
 } as const;
+
+/**
+ * The values of SHARD_RATE_LIMIT. `retry`: an entry whose shard is booked beyond
+ * SHARD_MAX_WAIT_MS is retried within the invocation (every source). `defer`: its record goes
+ * back to the source at once (standard SQS sources only: see docs/sizing.md).
+ */
+export const ShardRateLimitMode = { Off: 'off', Retry: 'retry', Defer: 'defer' } as const;
+export type ShardRateLimitMode = (typeof ShardRateLimitMode)[keyof typeof ShardRateLimitMode];
 
 /** The destination kind whose functions read each of {@link DESTINATION_OPTION_VARIABLES}. */
 export const DESTINATION_OPTION_KINDS = {
@@ -72,6 +86,9 @@ export const DESTINATION_OPTION_KINDS = {
   tableSortKey: DestinationKind.DynamoDb,
   eventSource: DestinationKind.EventBridge,
   eventDetailType: DestinationKind.EventBridge,
+  shardRateLimit: DestinationKind.Kinesis,
+  shardMaxWaitMs: DestinationKind.Kinesis,
+  aggregation: DestinationKind.Kinesis,
 } as const satisfies Record<keyof typeof DESTINATION_OPTION_VARIABLES, DestinationKind>;
 
 /** The sink's tuning, read by every ready-made function; unset means the handler's default. */

@@ -714,6 +714,84 @@ describe('alarm actions', () => {
   });
 });
 
+describe('per-shard pacing and aggregation of a Kinesis destination', () => {
+  function destinationArnOf(built: Built): unknown {
+    return arnOf(
+      built.stack.getLogicalId(built.stack.node.findChild('Destination').node.defaultChild as never),
+    );
+  }
+
+  it('passes SHARD_RATE_LIMIT, SHARD_MAX_WAIT_MS and KPL_AGGREGATION, and grants ListShards on the one stream', () => {
+    const built = build('sqs', 'kinesis', {
+      tuning: { shardRateLimit: 'defer', shardMaxWait: Duration.millis(250), aggregation: true },
+    });
+
+    expect(functionEnvironment(built.template)).toMatchObject({
+      SHARD_RATE_LIMIT: 'defer',
+      SHARD_MAX_WAIT_MS: '250',
+      KPL_AGGREGATION: 'true',
+    });
+    expect(roleStatements(built)).toContainEqual({
+      effect: 'Allow',
+      actions: ['kinesis:ListShards'],
+      resources: [destinationArnOf(built)],
+    });
+  });
+
+  it.each([
+    { name: 'pacing', tuning: { shardRateLimit: 'retry' } },
+    { name: 'aggregation', tuning: { aggregation: true } },
+  ] as const)('grants ListShards for $name alone', ({ tuning }) => {
+    const built = build('sqs', 'kinesis', { tuning });
+
+    const listShards = roleStatements(built).filter(
+      (statement) =>
+        statement.actions.includes('kinesis:ListShards') &&
+        statement.resources.length === 1 &&
+        JSON.stringify(statement.resources[0]) === JSON.stringify(destinationArnOf(built)),
+    );
+    expect(listShards).toHaveLength(1);
+  });
+
+  it('grants no ListShards on the destination when neither is on', () => {
+    const built = build('sqs', 'kinesis', { tuning: { shardRateLimit: 'off', aggregation: false } });
+
+    const statements = roleStatements(built);
+    expect(statements.filter((statement) => statement.actions.includes('kinesis:ListShards'))).toEqual([]);
+    expect(functionEnvironment(built.template)).toMatchObject({
+      SHARD_RATE_LIMIT: 'off',
+      KPL_AGGREGATION: 'false',
+    });
+  });
+
+  it.each([
+    {
+      name: 'defer on a stream source',
+      source: 'kinesis',
+      destination: 'kinesis',
+      tuning: { shardRateLimit: 'defer' },
+      message: /'defer' gives records back to the source.*use 'retry' for a kinesis source/,
+    },
+    {
+      name: 'a wait without pacing',
+      source: 'sqs',
+      destination: 'kinesis',
+      tuning: { shardMaxWait: Duration.seconds(1) },
+      message: /shardMaxWait applies only with tuning.shardRateLimit/,
+    },
+    {
+      name: 'aggregation on Firehose',
+      source: 'sqs',
+      destination: 'firehose',
+      tuning: { aggregation: true },
+      message: /tuning.aggregation applies only to a kinesis destination/,
+    },
+  ] as const)('refuses $name', ({ source, destination, tuning, message }) => {
+    // Your own entry: no ready-made function forwards Kinesis to Kinesis, and the check is the construct's.
+    expect(() => build(source, destination, { tuning, entry: CUSTOM_ENTRY })).toThrow(message);
+  });
+});
+
 describe('props that do not fit', () => {
   it.each([
     { name: 'a queue-only prop on a stream source', source: 'kinesis', props: { maxConcurrency: 5 } },

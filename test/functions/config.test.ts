@@ -111,6 +111,30 @@ describe('cold start', () => {
       'APPEND_NEWLINE',
       /APPEND_NEWLINE must be true or false/,
     ],
+    [
+      'sqs-to-kinesis',
+      { STREAM_NAME: 's', SHARD_RATE_LIMIT: 'on' },
+      'SHARD_RATE_LIMIT',
+      /SHARD_RATE_LIMIT must be one of.*off.*retry.*defer/,
+    ],
+    [
+      'sqs-to-kinesis',
+      { STREAM_NAME: 's', SHARD_RATE_LIMIT: 'retry', SHARD_MAX_WAIT_MS: '-5' },
+      'SHARD_MAX_WAIT_MS',
+      /SHARD_MAX_WAIT_MS must be/,
+    ],
+    [
+      'dynamodb-to-kinesis',
+      { STREAM_NAME: 's', SHARD_MAX_WAIT_MS: '250' },
+      'SHARD_MAX_WAIT_MS',
+      /SHARD_MAX_WAIT_MS applies only to per-shard pacing: set SHARD_RATE_LIMIT/,
+    ],
+    [
+      'sqs-to-kinesis',
+      { STREAM_NAME: 's', KPL_AGGREGATION: 'yes' },
+      'KPL_AGGREGATION',
+      /KPL_AGGREGATION must be true or false/,
+    ],
     ['kinesis-to-sqs', {}, 'QUEUE_URL', /QUEUE_URL is missing/],
     ['kinesis-to-sqs', { QUEUE_URL: 'queue' }, 'QUEUE_URL', /QUEUE_URL is invalid/],
     [
