@@ -68,7 +68,6 @@ class SinkRun<Entry> {
   private readonly unanswered = new Set<InFlightRequest<Entry>>();
   private readonly started = Date.now();
   private unsettled = 0;
-  private stopped = false;
   private wake: (() => void) | undefined;
   /** Per record, the last error of an attempt that will be retried; made at the first retry. */
   private lastErrors: (string | undefined)[] | undefined;
@@ -108,18 +107,19 @@ class SinkRun<Entry> {
     this.enqueue();
     const stopWatching = this.watchDeadline();
     try {
-      while (this.unsettled > 0 && !this.stopped) {
-        this.dispatch();
-        if (this.unsettled === 0 || this.stopped) break;
+      // Every way a run ends (all done, a fatal error, the deadline) settles every record.
+      this.dispatch();
+      while (this.unsettled > 0) {
         if (this.inFlight.size === 0 && this.queue.length === 0) {
           // Unreachable by design; if it ever happens, report rather than count anything done.
           this.stop({
             code: 'InternalError',
             reason: 'the sink lost track of an entry; reported for retry',
           });
-          break;
+        } else {
+          await this.nextEvent();
+          this.dispatch();
         }
-        await this.nextEvent();
       }
     } finally {
       stopWatching();
@@ -174,7 +174,7 @@ class SinkRun<Entry> {
     /** Ordered mode: key → the record that failed before sending with an entry of that key. */
     const blocked = new Map<string, number>();
     /** Source groups with a record that failed before sending: their later records are not sent. */
-    const stoppedGroups = new Set<string>();
+    const stoppedGroups = new Set<string | undefined>();
     let seq = 0;
     for (let index = 0; index < this.records.length; index++) {
       const { entries, group } = this.records[index];
@@ -209,7 +209,7 @@ class SinkRun<Entry> {
       if (invalid !== undefined || predecessor !== undefined) {
         if (invalid !== undefined) this.fail(index, { code: FailureCode.InvalidEntry, reason: invalid });
         else this.fail(index, this.predecessorFailed(predecessor as number));
-        if (group !== undefined) stoppedGroups.add(group);
+        stoppedGroups.add(group);
         if (ordered) {
           for (let position = 0; position < entries.length; position++) {
             const key = keys[position];
@@ -280,9 +280,9 @@ class SinkRun<Entry> {
    */
   private dispatch(): void {
     this.limited = false;
+    // A stopped run has an empty queue.
     if (
       this.turnPending ||
-      this.stopped ||
       this.inFlight.size >= this.options.maxInFlightRequests ||
       this.queue.length === 0
     ) {
@@ -331,8 +331,8 @@ class SinkRun<Entry> {
   private settle(request: InFlightRequest<Entry>, settlement: Settlement): void {
     this.inFlight.delete(request);
     // Timed out: its send() still runs, and is aborted and waited for when the run ends.
+    // (After a stop, no request settles: stop abandons them all.)
     if (request.running) this.unanswered.add(request);
-    if (this.stopped) return;
     if (settlement.kind === 'error' && settlement.classification.kind === 'bisect') {
       this.bisect(request.batch, settlement.classification);
       return;
@@ -436,8 +436,9 @@ class SinkRun<Entry> {
   private retryOrFail(queued: QueuedEntry<Entry>, error: string, retry: QueuedEntry<Entry>[]): void {
     if (this.settled[queued.record] === 1) {
       // Its record failed through another entry, so this one is not retried; in ordered mode
-      // it still did not arrive, and the later entries of its key must not overtake it.
-      if (this.options.ordered) this.failLater(queued, this.queue.drainKey(queued.key));
+      // it still did not arrive, and the later entries of its key must not overtake it
+      // (an unordered queue drains nothing).
+      this.failLater(queued, this.queue.drainKey(queued.key));
       return;
     }
     if (queued.attempts >= this.options.maxAttempts) {
@@ -455,11 +456,10 @@ class SinkRun<Entry> {
   /** An entry failed for good: its record fails, and in ordered mode so do the later entries of its key. */
   private failEntry(queued: QueuedEntry<Entry>, failure: RecordFailure): void {
     this.fail(queued.record, failure);
-    if (this.options.ordered) this.failLater(queued, this.queue.drainKey(queued.key));
+    this.failLater(queued, this.queue.drainKey(queued.key));
   }
 
   private failLater(failed: QueuedEntry<Entry>, later: readonly QueuedEntry<Entry>[]): void {
-    if (later.length === 0) return;
     const failure = this.predecessorFailed(failed.record);
     for (const successor of later) this.fail(successor.record, failure);
   }
@@ -493,8 +493,6 @@ class SinkRun<Entry> {
 
   /** Stops all sending: in-flight requests are abandoned and every record not yet done fails. */
   private stop(failure: RecordFailure): void {
-    if (this.stopped) return;
-    this.stopped = true;
     for (const request of this.inFlight) {
       request.abandon();
       this.unanswered.add(request);

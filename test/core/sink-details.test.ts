@@ -1,0 +1,526 @@
+import { getEventListeners } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { AsyncSink, FailureCode, type RateLimitingStrategy, type ResultInfo } from '../../lib/core/index.js';
+import { FakeDestination, type FakeEntry, FakeRequestError, makeRecords } from './fake-destination.js';
+
+/**
+ * Details of the sink that the mutation run (docs/mutation-testing.md) found no test for:
+ * stats, reasons, the rate limiter's say, timers left behind, the deadline's edge cases.
+ */
+
+const quick = { initialBackoffMs: 1, maxBackoffMs: 2 };
+
+/** A rate limiter that records what the sink tells it and blocks while `block` says so. */
+class RecordingLimiter implements RateLimitingStrategy {
+  readonly blockedSizes: number[] = [];
+  readonly completed: ResultInfo[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+
+  constructor(private readonly block: (inFlight: number, call: number) => boolean = () => false) {}
+
+  registerInFlightRequest(): void {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+  }
+
+  registerCompletedRequest(info: ResultInfo): void {
+    this.inFlight--;
+    this.completed.push(info);
+  }
+
+  shouldBlock(info: { readonly batchSize: number }): boolean {
+    this.blockedSizes.push(info.batchSize);
+    return this.block(this.inFlight, this.blockedSizes.length - 1);
+  }
+
+  maxBatchSize(): number {
+    return 500;
+  }
+}
+
+function timeouts(): number {
+  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+}
+
+describe('stats', () => {
+  it('counts records, entries, requests, retries, throttles and time', async () => {
+    // Arrange: r1 is refused for good, r2 is throttled once; 5 ms per request.
+    const destination = new FakeDestination({
+      latencyMs: 5,
+      behaviour: (entries, call) =>
+        entries.map((entry) =>
+          entry.id === 'r1e0'
+            ? { status: 'fatal', code: 'Invalid' }
+            : entry.id === 'r2e0' && call === 0
+              ? { status: 'retryable', code: 'Throttled', throttled: true }
+              : { status: 'accepted' },
+        ),
+    });
+
+    // Act
+    const { stats } = await new AsyncSink(destination, quick).run(makeRecords(3));
+
+    // Assert
+    expect(stats).toMatchObject({
+      records: 3,
+      recordsDone: 2,
+      recordsFailed: 1,
+      entries: 3,
+      entriesSent: 4,
+      entriesAccepted: 2,
+      entriesRetried: 1,
+      requests: 2,
+      requestsFailed: 0,
+      throttles: 1,
+      deadlineReached: false,
+    });
+    expect(stats.elapsedMs).toBeGreaterThanOrEqual(9);
+    expect(stats.elapsedMs).toBeLessThan(5_000);
+  });
+
+  it('counts a whole request throttled as a throttle and tells the rate limiter so', async () => {
+    // Arrange
+    const destination = new FakeDestination({
+      behaviour: (entries, call) =>
+        call === 0
+          ? new FakeRequestError('retryable', 'ProvisionedThroughputExceeded', true)
+          : entries.map(() => ({ status: 'accepted' })),
+    });
+    const limiter = new RecordingLimiter();
+
+    // Act
+    const { stats } = await new AsyncSink(destination, { ...quick, rateLimiter: limiter }).run(
+      makeRecords(2),
+    );
+
+    // Assert
+    expect(stats).toMatchObject({ throttles: 1, requestsFailed: 1, recordsDone: 2 });
+    expect(limiter.completed[0]).toEqual({
+      batchSize: 2,
+      failedEntries: 2,
+      throttledEntries: 2,
+      throttled: true,
+    });
+  });
+
+  it('does not count a whole request that failed unthrottled as a throttle', async () => {
+    // Arrange
+    const destination = new FakeDestination({
+      behaviour: (entries, call) =>
+        call === 0
+          ? new FakeRequestError('retryable', 'ECONNRESET')
+          : entries.map(() => ({ status: 'accepted' })),
+    });
+    const limiter = new RecordingLimiter();
+
+    // Act
+    const { stats } = await new AsyncSink(destination, { ...quick, rateLimiter: limiter }).run(
+      makeRecords(2),
+    );
+
+    // Assert
+    expect(stats.throttles).toBe(0);
+    expect(limiter.completed[0]).toEqual({
+      batchSize: 2,
+      failedEntries: 2,
+      throttledEntries: 0,
+      throttled: false,
+    });
+  });
+
+  it('counts a bisected request as failed and tells the rate limiter it was not throttled', async () => {
+    // Arrange: the service refuses any request holding r1's entry, without naming it.
+    const destination = new FakeDestination({
+      behaviour: (entries) =>
+        entries.some((entry) => entry.id === 'r1e0')
+          ? new FakeRequestError('bisect', 'ValidationException')
+          : entries.map(() => ({ status: 'accepted' })),
+    });
+    const limiter = new RecordingLimiter();
+
+    // Act
+    const { stats, outcomes } = await new AsyncSink(destination, { rateLimiter: limiter }).run(
+      makeRecords(2),
+    );
+
+    // Assert: [r0, r1] refused, then [r0] accepted and [r1] refused alone.
+    expect(outcomes.map((o) => o.status)).toEqual(['done', 'failed']);
+    expect(stats).toMatchObject({ requests: 3, requestsFailed: 2, requestsBisected: 1 });
+    expect(limiter.completed[0]).toEqual({
+      batchSize: 2,
+      failedEntries: 2,
+      throttledEntries: 0,
+      throttled: false,
+    });
+  });
+});
+
+describe('reasons', () => {
+  it('names the code and message of an entry the destination rejects', async () => {
+    // Arrange
+    const destination = new FakeDestination({
+      behaviour: (entries) =>
+        entries.map(() => ({ status: 'fatal', code: 'InvalidArgument', message: 'too odd' })),
+    });
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination).run(makeRecords(1));
+
+    // Assert
+    expect(outcomes[0]).toEqual({
+      id: 'r0',
+      status: 'failed',
+      code: 'InvalidArgument',
+      reason: 'fake rejected entry: InvalidArgument: too odd',
+    });
+  });
+
+  it('fails a deferred entry with Deferred, naming the code and message', async () => {
+    // Arrange
+    const destination = new FakeDestination({
+      behaviour: (entries) =>
+        entries.map((entry) =>
+          entry.id === 'r0e0'
+            ? { status: 'deferred', code: 'UnprocessedItems', message: 'later' }
+            : { status: 'deferred', code: 'UnprocessedItems' },
+        ),
+    });
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination).run(makeRecords(2));
+
+    // Assert
+    expect(outcomes[0]).toMatchObject({
+      status: 'failed',
+      code: FailureCode.Deferred,
+      reason: 'fake deferred entry to a later invocation: UnprocessedItems: later',
+    });
+    expect(outcomes[1]).toMatchObject({
+      reason: 'fake deferred entry to a later invocation: UnprocessedItems',
+    });
+  });
+
+  it('says only "deadline" for a record that was never tried and failed, even when others were', async () => {
+    // Arrange: r0's request never answers; r1's always fails retryably.
+    const destination = new FakeDestination({
+      limits: { maxEntriesPerRequest: 1 },
+      behaviour: (entries) =>
+        entries[0].id === 'r0e0' ? 'hang' : [{ status: 'retryable', code: 'InternalFailure' }],
+    });
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, {
+      initialBackoffMs: 10,
+      maxBackoffMs: 10,
+      maxInFlightRequests: 2,
+      maxAttempts: 100,
+    }).run(makeRecords(2), { deadline: Date.now() + 80 });
+
+    // Assert
+    expect(outcomes[0]).toEqual({
+      id: 'r0',
+      status: 'failed',
+      code: FailureCode.DeadlineReached,
+      reason: 'the invocation deadline came before the record was sent',
+    });
+    expect(outcomes[1]).toMatchObject({
+      reason: 'the invocation deadline came before the record was sent; last send error: InternalFailure',
+    });
+  });
+
+  it('names the group of a record cut off after its group failed before sending', async () => {
+    // Arrange
+    const records = [
+      { id: 'a', group: 'g1', entries: [{ id: 'a0', size: 10, invalid: 'no body' }] },
+      { id: 'b', group: 'g1', entries: [{ id: 'b0', size: 10 }] },
+      { id: 'c', entries: [{ id: 'c0', size: 10 }] },
+    ];
+
+    // Act
+    const { outcomes } = await new AsyncSink(new FakeDestination()).run(records);
+
+    // Assert
+    expect(outcomes[1]).toMatchObject({
+      code: FailureCode.PredecessorFailed,
+      reason: 'an earlier record of group g1 failed before sending',
+    });
+    expect(outcomes[2].status).toBe('done');
+  });
+});
+
+describe('entries checked before sending', () => {
+  it('fails a record whose first entry is invalid even when its later entries are fine', async () => {
+    // Arrange
+    const destination = new FakeDestination();
+    const records = [
+      {
+        id: 'r0',
+        entries: [
+          { id: 'bad', size: 10, invalid: 'empty partition key' },
+          { id: 'good', size: 10 },
+        ],
+      },
+    ];
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination).run(records);
+
+    // Assert
+    expect(outcomes[0]).toMatchObject({
+      status: 'failed',
+      code: FailureCode.InvalidEntry,
+      reason: 'empty partition key',
+    });
+    expect(destination.requests).toHaveLength(0);
+  });
+
+  it('fails a record whose ordering key cannot be read, naming the entry', async () => {
+    // Arrange
+    const destination = new FakeDestination();
+    destination.orderingKeyOf = (entry: FakeEntry) => {
+      if (entry.id === 'r0e1') throw new Error('no key');
+      return entry.key;
+    };
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, { ordered: true }).run(makeRecords(2, 10, 2));
+
+    // Assert
+    expect(outcomes[0]).toMatchObject({
+      status: 'failed',
+      code: FailureCode.InvalidEntry,
+      reason: "entry 1's ordering key could not be read: no key",
+    });
+    expect(outcomes[1].status).toBe('done');
+    expect(destination.sent.has('r0e0')).toBe(false);
+  });
+});
+
+describe('ordered mode: keys blocked before sending', () => {
+  it('fails a record whose first key is blocked even when its second is not', async () => {
+    // Arrange
+    const destination = new FakeDestination();
+    const records = [
+      { id: 'r0', entries: [{ id: 'r0-K1', size: 10, key: 'K1', invalid: 'too big' }] },
+      {
+        id: 'r1',
+        entries: [
+          { id: 'r1-K1', size: 10, key: 'K1' },
+          { id: 'r1-K2', size: 10, key: 'K2' },
+        ],
+      },
+    ];
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, { ordered: true }).run(records);
+
+    // Assert
+    expect(outcomes[1]).toMatchObject({ status: 'failed', code: FailureCode.PredecessorFailed });
+    expect(destination.requests).toHaveLength(0);
+  });
+
+  it('blocks only the keys of the failed record, not those of an earlier longer record', async () => {
+    // Arrange: r0 (K1, K2) is fine; r1 (K3) is invalid; r2 (K2) must still go.
+    const destination = new FakeDestination();
+    const records = [
+      {
+        id: 'r0',
+        entries: [
+          { id: 'r0-K1', size: 10, key: 'K1' },
+          { id: 'r0-K2', size: 10, key: 'K2' },
+        ],
+      },
+      { id: 'r1', entries: [{ id: 'r1-K3', size: 10, key: 'K3', invalid: 'too big' }] },
+      { id: 'r2', entries: [{ id: 'r2-K2', size: 10, key: 'K2' }] },
+    ];
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, { ordered: true }).run(records);
+
+    // Assert
+    expect(outcomes.map((o) => o.status)).toEqual(['done', 'failed', 'done']);
+  });
+
+  it('names the first record that failed on a key, however many were cut off after it', async () => {
+    // Arrange
+    const records = ['r0', 'r1', 'r2'].map((id, i) => ({
+      id,
+      entries: [{ id: `${id}-K`, size: 10, key: 'K', invalid: i === 0 ? 'too big' : undefined }],
+    }));
+
+    // Act
+    const { outcomes } = await new AsyncSink(new FakeDestination(), { ordered: true }).run(records);
+
+    // Assert
+    expect(outcomes[2]).toMatchObject({
+      code: FailureCode.PredecessorFailed,
+      reason: 'an earlier entry with the same ordering key (record r0) failed',
+    });
+  });
+
+  it('runs in ordered mode for a destination that refuses two entries of one key in a request', async () => {
+    // Arrange
+    const destination = Object.assign(new FakeDestination(), { distinctKeysPerRequest: true });
+
+    // Act
+    await new AsyncSink(destination).run(makeRecords(4, 10, 1, (r) => `K${r % 2}`));
+
+    // Assert
+    for (const request of destination.requests) {
+      const keys = request.map((entry) => entry.key);
+      expect(new Set(keys).size).toBe(keys.length);
+    }
+    expect(destination.requests.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('in flight and event-loop turns', () => {
+  it('keeps to maxInFlightRequests when the byte limit, not the entry limit, fills the requests', async () => {
+    // Arrange: one 600-byte entry per 1,000-byte request, so the rate limiter's entry window never binds.
+    const destination = new FakeDestination({ latencyMs: 5, limits: { maxBytesPerRequest: 1_000 } });
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, { maxInFlightRequests: 2 }).run(
+      makeRecords(8, 600),
+    );
+
+    // Assert
+    expect(outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(destination.maxInFlight).toBe(2);
+  });
+
+  it('starts at most one request per event-loop turn, even when the destination answers at once', async () => {
+    // Arrange: a send made before the turn of the previous one ended is counted.
+    const destination = new FakeDestination({ limits: { maxEntriesPerRequest: 1 } });
+    let turnOpen = false;
+    let sameTurn = 0;
+    const send = destination.send.bind(destination);
+    destination.send = (entries, signal) => {
+      if (turnOpen) sameTurn++;
+      turnOpen = true;
+      setImmediate(() => {
+        turnOpen = false;
+      });
+      return send(entries, signal);
+    };
+
+    // Act
+    await new AsyncSink(destination, { maxInFlightRequests: 4 }).run(makeRecords(20));
+
+    // Assert
+    expect(destination.requests).toHaveLength(20);
+    expect(sameTurn).toBe(0);
+  });
+});
+
+describe('the rate limiter', () => {
+  it('is asked with the size of the request it may block, and holds it back while it says so', async () => {
+    // Arrange: one request in flight at most, by the limiter's word alone.
+    const destination = new FakeDestination({ latencyMs: 5, limits: { maxEntriesPerRequest: 3 } });
+    const limiter = new RecordingLimiter((inFlight) => inFlight >= 1);
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, {
+      maxInFlightRequests: 4,
+      rateLimiter: limiter,
+    }).run(makeRecords(7));
+
+    // Assert
+    expect(outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(limiter.maxInFlight).toBe(1);
+    expect(destination.maxInFlight).toBe(1);
+    expect(limiter.blockedSizes).toContain(3);
+    expect(new Set(limiter.blockedSizes)).toEqual(new Set([3, 1]));
+  });
+
+  it('is asked again soon when it blocks with nothing in flight', async () => {
+    // Arrange: refuses its first three answers, with nothing in flight to wake the sink.
+    const destination = new FakeDestination();
+    const limiter = new RecordingLimiter((_inFlight, call) => call < 3);
+    const started = Date.now();
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, { rateLimiter: limiter }).run(makeRecords(2), {
+      deadline: started + 3_000,
+    });
+
+    // Assert
+    expect(outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+});
+
+describe('backoff', () => {
+  it('waits the backoff before a retry, and no longer than it needs', async () => {
+    // Arrange: the first attempt fails; jitter at its top, so the wait is the full 60 ms.
+    const sentAt: number[] = [];
+    const destination = new FakeDestination({
+      behaviour: (entries, call) => {
+        sentAt.push(Date.now());
+        return call === 0
+          ? entries.map(() => ({ status: 'retryable', code: 'InternalFailure' }))
+          : entries.map(() => ({ status: 'accepted' }));
+      },
+    });
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, {
+      initialBackoffMs: 60,
+      maxBackoffMs: 60,
+      random: () => 0.999,
+    }).run(makeRecords(1));
+
+    // Assert
+    expect(outcomes[0].status).toBe('done');
+    expect(sentAt[1] - sentAt[0]).toBeGreaterThanOrEqual(55);
+    expect(sentAt[1] - sentAt[0]).toBeLessThan(1_500);
+  });
+});
+
+describe('deadlines', () => {
+  it('sends everything when a numeric deadline is far enough away', async () => {
+    // Arrange
+    const destination = new FakeDestination({ latencyMs: 5 });
+
+    // Act
+    const { outcomes, stats } = await new AsyncSink(destination).run(makeRecords(3), {
+      deadline: Date.now() + 5_000,
+    });
+
+    // Assert
+    expect(stats.deadlineReached).toBe(false);
+    expect(outcomes.every((o) => o.status === 'done')).toBe(true);
+  });
+
+  it('sends nothing when the deadline signal has already fired', async () => {
+    // Arrange
+    const destination = new FakeDestination();
+    const controller = new AbortController();
+    controller.abort();
+
+    // Act
+    const { outcomes, stats } = await new AsyncSink(destination).run(makeRecords(2), {
+      deadline: controller.signal,
+    });
+
+    // Assert
+    expect(stats.deadlineReached).toBe(true);
+    expect(outcomes.every((o) => o.status === 'failed' && o.code === FailureCode.DeadlineReached)).toBe(true);
+    expect(destination.requests).toHaveLength(0);
+  });
+
+  it('leaves no listener on the deadline signal and no timer behind', async () => {
+    // Arrange
+    const controller = new AbortController();
+    const timersBefore = timeouts();
+
+    // Act
+    await new AsyncSink(new FakeDestination()).run(makeRecords(2), { deadline: controller.signal });
+    await new AsyncSink(new FakeDestination()).run(makeRecords(2), { deadline: Date.now() + 60_000 });
+
+    // Assert
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(timeouts()).toBe(timersBefore);
+  });
+});
