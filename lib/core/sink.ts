@@ -146,18 +146,27 @@ class SinkRun<Entry> {
     }
     if (ended.length === 0) return;
     const { deadline } = this.runOptions;
-    const untilDeadline =
-      typeof deadline === 'number' ? deadline - Date.now() : deadline?.aborted ? 0 : ABANDON_GRACE_MS;
-    const wait = Math.min(ABANDON_GRACE_MS, untilDeadline);
+    if (typeof deadline === 'number') return this.waitFor(ended, deadline - Date.now());
+    if (deadline?.aborted !== true) return this.waitFor(ended, ABANDON_GRACE_MS, deadline);
+  }
+
+  /** Waits for `ended`, at most `ms` (capped at the grace) and not past the deadline signal. */
+  private async waitFor(ended: readonly Promise<void>[], ms: number, deadline?: AbortSignal): Promise<void> {
+    const wait = Math.min(ABANDON_GRACE_MS, ms);
     if (wait <= 0) return;
     let timer: NodeJS.Timeout | undefined;
+    let done = () => {};
     await Promise.race([
       Promise.all(ended),
       new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, wait);
+        done = resolve;
+        timer = setTimeout(done, wait);
+        // Nor past a deadline given as a signal.
+        deadline?.addEventListener('abort', done, { once: true });
       }),
     ]);
     clearTimeout(timer);
+    deadline?.removeEventListener('abort', done);
   }
 
   /**

@@ -318,6 +318,38 @@ describe('requests still running when every record is settled', () => {
     expect(endedAtReturn).toBe(2);
   });
 
+  it('stops waiting for a send() that ignores its abort when the deadline signal fires', async () => {
+    // Arrange: r0's first entry is refused at once; its second entry's send() never returns.
+    const destination: Destination<FakeEntry> = {
+      ...baseDestination(),
+      limits: { ...baseDestination().limits, maxEntriesPerRequest: 1 },
+      send: (entries) =>
+        entries[0].id === 'a'
+          ? new Promise((resolve) => setTimeout(() => resolve([{ status: 'fatal', code: 'Invalid' }]), 5))
+          : new Promise(() => {}),
+    };
+    const records = [
+      {
+        id: 'r0',
+        entries: [
+          { id: 'a', size: 10 },
+          { id: 'b', size: 10 },
+        ],
+      },
+    ];
+    const started = Date.now();
+
+    // Act: the deadline signal fires 100 ms in, well before the 1 s grace is over.
+    const result = await new AsyncSink(destination, { maxInFlightRequests: 2 }).run(records, {
+      deadline: AbortSignal.timeout(100),
+    });
+
+    // Assert
+    expect(result.outcomes[0]).toMatchObject({ status: 'failed', code: 'Invalid' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(Date.now() - started).toBeLessThan(900);
+  });
+
   it('does not wait past the deadline for a send() that ignores its abort', async () => {
     // Arrange: send() never returns, abort or not.
     const destination: Destination<FakeEntry> = { ...baseDestination(), send: () => new Promise(() => {}) };
