@@ -54,8 +54,8 @@ function atMemory(measured: MeasuredCost, memoryMb: number): CostAtMemory {
     durationMs: round(durationMs, 4),
     gbSecondsPerMillionRecords: round(gbSeconds),
     dollarsPerMillionRecords: {
-      arm64: round(gbSeconds * LAMBDA_COST.pricePerGbSecond.arm64 + requests),
-      x86_64: round(gbSeconds * LAMBDA_COST.pricePerGbSecond.x86_64 + requests),
+      arm64: round(gbSeconds * LAMBDA_COST.pricePerGbSecond.arm64 + requests, 4),
+      x86_64: round(gbSeconds * LAMBDA_COST.pricePerGbSecond.x86_64 + requests, 4),
     },
   };
 }

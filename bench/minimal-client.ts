@@ -12,7 +12,7 @@ import type { PutRecordBatchOutput } from '@aws-sdk/client-firehose';
 import type { PutRecordsOutput } from '@aws-sdk/client-kinesis';
 import type { SendMessageBatchResult } from '@aws-sdk/client-sqs';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { Destination } from '../lib/core/types.js';
+import type { Destination, EntryResult } from '../lib/core/types.js';
 import {
   type FirehoseEntry,
   firehoseDestination,
@@ -141,29 +141,61 @@ function base64(data: Uint8Array): string {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
 }
 
-/** Kinesis `PutRecords` through the minimal client. */
-export function minimalKinesis(endpoint: string): MinimalDestination<KinesisEntry> {
+/** What sets one operation's minimal client apart from another's. */
+interface MinimalOperation<Entry, Output> {
+  readonly endpoint: string;
+  /** The signing name, e.g. `kinesis`. */
+  readonly service: string;
+  /** The `X-Amz-Target` header. */
+  readonly target: string;
+  /** AWS JSON 1.0 or 1.1. */
+  readonly contentType: string;
+  /** The real destination whose limits, checks and response mapping are kept. */
+  readonly real: Destination<Entry> & { readonly client: { destroy(): void } };
+  /** The request body, as the real destination's SDK call would send it. */
+  body(entries: readonly Entry[]): string;
+  /** The entry results, as the real destination maps them. */
+  results(output: Output, entries: readonly Entry[]): EntryResult[];
+}
+
+/** One batch operation through the minimal client, wrapped as the real destination with only `send` replaced. */
+function minimalDestination<Entry, Output>(
+  operation: MinimalOperation<Entry, Output>,
+): MinimalDestination<Entry> {
   const client = new MinimalJsonClient(
-    endpoint,
-    'kinesis',
-    'Kinesis_20131202.PutRecords',
-    'application/x-amz-json-1.1',
+    operation.endpoint,
+    operation.service,
+    operation.target,
+    operation.contentType,
   );
-  const real = kinesisDestination({ streamName: LOCAL.streamName, endpoint, region: LOCAL.region });
-  real.client.destroy();
+  // Only its limits, checks and mapping are used: its own client is not needed.
+  operation.real.client.destroy();
   return {
     destination: {
-      ...real,
+      ...operation.real,
       async send(entries) {
-        const body = JSON.stringify({
-          Records: entries.map((entry) => ({ Data: base64(entry.data), PartitionKey: entry.partitionKey })),
-          StreamName: LOCAL.streamName,
-        });
-        return putRecordsResults((await client.call(body)) as PutRecordsOutput, entries.length);
+        return operation.results((await client.call(operation.body(entries))) as Output, entries);
       },
     },
     close: () => client.close(),
   };
+}
+
+/** Kinesis `PutRecords` through the minimal client. */
+export function minimalKinesis(endpoint: string): MinimalDestination<KinesisEntry> {
+  return minimalDestination<KinesisEntry, PutRecordsOutput>({
+    endpoint,
+    service: 'kinesis',
+    target: 'Kinesis_20131202.PutRecords',
+    contentType: 'application/x-amz-json-1.1',
+    real: kinesisDestination({ streamName: LOCAL.streamName, endpoint, region: LOCAL.region }),
+    body: (entries) =>
+      JSON.stringify({
+        Records: entries.map((entry) => ({ Data: base64(entry.data), PartitionKey: entry.partitionKey })),
+        StreamName: LOCAL.streamName,
+      }),
+    results: (output, entries) => putRecordsResults(output, entries.length),
+  });
 }
 
 /** Firehose `PutRecordBatch` through the minimal client. */
@@ -171,27 +203,19 @@ export function minimalFirehose(
   endpoint: string,
   deliveryStreamName: string,
 ): MinimalDestination<FirehoseEntry> {
-  const client = new MinimalJsonClient(
+  return minimalDestination<FirehoseEntry, PutRecordBatchOutput>({
     endpoint,
-    'firehose',
-    'Firehose_20150804.PutRecordBatch',
-    'application/x-amz-json-1.1',
-  );
-  const real = firehoseDestination({ deliveryStreamName, endpoint, region: LOCAL.region });
-  real.client.destroy();
-  return {
-    destination: {
-      ...real,
-      async send(entries) {
-        const body = JSON.stringify({
-          DeliveryStreamName: deliveryStreamName,
-          Records: entries.map((entry) => ({ Data: base64(entry.data) })),
-        });
-        return putRecordBatchResults((await client.call(body)) as PutRecordBatchOutput, entries.length);
-      },
-    },
-    close: () => client.close(),
-  };
+    service: 'firehose',
+    target: 'Firehose_20150804.PutRecordBatch',
+    contentType: 'application/x-amz-json-1.1',
+    real: firehoseDestination({ deliveryStreamName, endpoint, region: LOCAL.region }),
+    body: (entries) =>
+      JSON.stringify({
+        DeliveryStreamName: deliveryStreamName,
+        Records: entries.map((entry) => ({ Data: base64(entry.data) })),
+      }),
+    results: (output, entries) => putRecordBatchResults(output, entries.length),
+  });
 }
 
 /**
@@ -199,26 +223,18 @@ export function minimalFirehose(
  * SQS client does by default, so that both do the same work.
  */
 export function minimalSqs(endpoint: string, queueUrl: string): MinimalDestination<SqsEntry> {
-  const client = new MinimalJsonClient(
+  return minimalDestination<SqsEntry, SendMessageBatchResult>({
     endpoint,
-    'sqs',
-    'AmazonSQS.SendMessageBatch',
-    'application/x-amz-json-1.0',
-  );
-  const real = sqsDestination({ queueUrl, endpoint, region: LOCAL.region });
-  real.client.destroy();
-  return {
-    destination: {
-      ...real,
-      async send(entries) {
-        const body = JSON.stringify({
-          QueueUrl: queueUrl,
-          Entries: entries.map((entry, index) => ({ Id: String(index), MessageBody: entry.body })),
-        });
-        const output = (await client.call(body)) as SendMessageBatchResult;
-        return sendMessageBatchResults(output, entries.length, md5Mismatches(output.Successful, entries));
-      },
-    },
-    close: () => client.close(),
-  };
+    service: 'sqs',
+    target: 'AmazonSQS.SendMessageBatch',
+    contentType: 'application/x-amz-json-1.0',
+    real: sqsDestination({ queueUrl, endpoint, region: LOCAL.region }),
+    body: (entries) =>
+      JSON.stringify({
+        QueueUrl: queueUrl,
+        Entries: entries.map((entry, index) => ({ Id: String(index), MessageBody: entry.body })),
+      }),
+    results: (output, entries) =>
+      sendMessageBatchResults(output, entries.length, md5Mismatches(output.Successful, entries)),
+  });
 }

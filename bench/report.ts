@@ -33,6 +33,9 @@ export interface BenchResults {
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 const n = (value: number) => number.format(value);
+// Lambda bills fractions of a cent per million records here: a fixed number of decimals would print $0.
+const significant = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4 });
+const dollars = (value: number) => `$${significant.format(value)}`;
 const ms = (value: number) => (value >= 10_000 ? `${n(value / 1_000)} s` : `${n(value)} ms`);
 const pct = (share: number) => `${n(share * 100)} %`;
 const status = (met: boolean): TableRow['status'] => (met ? 'met' : 'not met');
@@ -205,7 +208,7 @@ function issue13Rows(results: BenchResults): TableRow[] {
   for (const c of lambdaCost.contenders) {
     const cells = c.byMemory.map(
       (m) =>
-        `${m.memoryMb} MB: ${n(m.gbSecondsPerMillionRecords)} GB-s, $${n(m.dollarsPerMillionRecords.arm64)} arm64 / $${n(m.dollarsPerMillionRecords.x86_64)} x86`,
+        `${m.memoryMb} MB: ${n(m.gbSecondsPerMillionRecords)} GB-s, ${dollars(m.dollarsPerMillionRecords.arm64)} arm64 / ${dollars(m.dollarsPerMillionRecords.x86_64)} x86`,
     );
     rows.push({
       item: 'P9',

@@ -26,6 +26,12 @@ if (process.argv[2] === 'fleet') {
   process.exit(0);
 }
 
+// `npm run bench -- p6 sqs` runs P6 for one destination only, and writes nothing.
+if (process.argv[2] === 'p6') {
+  await import('./whole-path-only.js');
+  process.exit(0);
+}
+
 const RESULTS_DIR = new URL('./results/', import.meta.url);
 const LATENCY_RECORDS = parameters.LATENCY.records;
 

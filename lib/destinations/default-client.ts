@@ -10,6 +10,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { SINK_DEFAULTS, SINK_OPTION_RANGES } from '../core/options.js';
 import { DestinationConfigurationError } from './destination-configuration-error.js';
 import { integerOption, numberOption } from './option-checks.js';
+import { abortSignalOfBody } from './prebuilt-body.js';
 
 /** Options of the client a destination creates for itself. Ignored when a client is given. */
 export interface DefaultClientOptions {
@@ -69,6 +70,19 @@ export function endpointFromEnvironment(
   return endpoint === '' ? undefined : endpoint;
 }
 
+/**
+ * The SDK's `NodeHttpHandler`, which also cancels a request whose body the destination
+ * built and sent without options (prebuilt-body.ts): its abort signal comes with the body.
+ */
+class DestinationHttpHandler extends NodeHttpHandler {
+  override handle(
+    ...[request, options]: Parameters<NodeHttpHandler['handle']>
+  ): ReturnType<NodeHttpHandler['handle']> {
+    const abortSignal = options?.abortSignal ?? abortSignalOfBody(request.body);
+    return super.handle(request, abortSignal === undefined ? options : { ...options, abortSignal });
+  }
+}
+
 /** Builds the client configuration, checking the options once; throws {@link DestinationConfigurationError}. */
 export function defaultClientConfig(
   service: DestinationService,
@@ -117,7 +131,7 @@ export function defaultClientConfig(
     keepAlive: true,
     maxSockets: Math.max(DEFAULT_CLIENT_SETTINGS.minSockets, maxInFlightRequests),
   };
-  const requestHandler = new NodeHttpHandler({
+  const requestHandler = new DestinationHttpHandler({
     httpAgent: new http.Agent(agentOptions),
     httpsAgent: new https.Agent(agentOptions),
     connectionTimeout,

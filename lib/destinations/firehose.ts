@@ -10,7 +10,15 @@ import { type DefaultClientOptions, defaultClientConfig, withoutSdkLogger } from
 import { classifyAwsError, failedEntryResult } from './error-classifier.js';
 import { MalformedResponseError } from './malformed-response-error.js';
 import { requestBodyOption, stringOption } from './option-checks.js';
-import { base64Of, bodyBytes, jsonStringOf, type RequestBodyMode, sendWithBody } from './prebuilt-body.js';
+import {
+  type BatchRequest,
+  base64Of,
+  bodyBytes,
+  jsonStringOf,
+  type RequestBodyMode,
+  sendOptions,
+  withBuiltBodies,
+} from './prebuilt-body.js';
 
 /** One Firehose record. Firehose concatenates records: add your own delimiter (e.g. `\n`) if readers need one. */
 export interface FirehoseEntry {
@@ -83,17 +91,22 @@ export function putRecordBatchBody(deliveryStreamName: string, entries: readonly
   return bodyBytes(`${json}]}`);
 }
 
-/** The `PutRecordBatch` command for a batch, its body built by the destination or by the SDK. */
-export function putRecordBatchCommand(
+/** The `PutRecordBatch` call for a batch, its body built by the destination or left to the SDK. */
+export function putRecordBatchRequest(
   deliveryStreamName: string,
   entries: readonly FirehoseEntry[],
   requestBody: RequestBodyMode,
-): PutRecordBatchCommand {
-  if (requestBody === 'sdk')
-    return new PutRecordBatchCommand(putRecordBatchInput(deliveryStreamName, entries));
-  const command = new PutRecordBatchCommand(putRecordBatchInput(deliveryStreamName, []));
-  sendWithBody(command, putRecordBatchBody(deliveryStreamName, entries));
-  return command;
+): BatchRequest<PutRecordBatchCommand> {
+  if (requestBody === 'sdk') {
+    return {
+      command: new PutRecordBatchCommand(putRecordBatchInput(deliveryStreamName, entries)),
+      body: undefined,
+    };
+  }
+  return {
+    command: new PutRecordBatchCommand(putRecordBatchInput(deliveryStreamName, [])),
+    body: putRecordBatchBody(deliveryStreamName, entries),
+  };
 }
 
 /**
@@ -126,9 +139,15 @@ export function firehoseDestination(options: FirehoseDestinationOptions): Fireho
     DELIVERY_STREAM_NAME,
     'the Firehose stream name, 1 to 64 of [a-zA-Z0-9_.-]',
   );
+  const ownClient = options.client === undefined;
   const client =
-    options.client ?? withoutSdkLogger(new FirehoseClient(defaultClientConfig('FIREHOSE', options)));
-  const requestBody = requestBodyOption(options.requestBody, options.client === undefined);
+    options.client ??
+    withBuiltBodies(
+      withoutSdkLogger(
+        new FirehoseClient({ ...defaultClientConfig('FIREHOSE', options), cacheMiddleware: true }),
+      ),
+    );
+  const requestBody = requestBodyOption(options.requestBody, ownClient);
 
   return {
     name: `firehose:${deliveryStreamName}`,
@@ -141,9 +160,8 @@ export function firehoseDestination(options: FirehoseDestinationOptions): Fireho
     sizeOf: firehoseEntrySize,
     invalidReason: firehoseInvalidReason,
     async send(entries, signal) {
-      const output = await client.send(putRecordBatchCommand(deliveryStreamName, entries, requestBody), {
-        abortSignal: signal,
-      });
+      const request = putRecordBatchRequest(deliveryStreamName, entries, requestBody);
+      const output = await client.send(request.command, sendOptions(request, signal, ownClient));
       return putRecordBatchResults(output, entries.length);
     },
     classifyError: (error) => classifyAwsError(error),

@@ -15,7 +15,15 @@ import { KinesisShardMap } from './kinesis-shard-map.js';
 import { ShardRateLimiter, type ShardRateLimitOptions } from './kinesis-shard-rate-limit.js';
 import { MalformedResponseError } from './malformed-response-error.js';
 import { integerOption, requestBodyOption } from './option-checks.js';
-import { base64Of, bodyBytes, jsonStringOf, type RequestBodyMode, sendWithBody } from './prebuilt-body.js';
+import {
+  type BatchRequest,
+  base64Of,
+  bodyBytes,
+  jsonStringOf,
+  type RequestBodyMode,
+  sendOptions,
+  withBuiltBodies,
+} from './prebuilt-body.js';
 import { utf8Length } from './utf8.js';
 
 /** One Kinesis record. */
@@ -162,17 +170,20 @@ export function putRecordsBody(
   return bodyBytes(`${json}}`);
 }
 
-/** The `PutRecords` command for a batch, its body built by the destination or by the SDK. */
-export function putRecordsCommand(
+/** The `PutRecords` call for a batch, its body built by the destination or left to the SDK. */
+export function putRecordsRequest(
   stream: { readonly streamName?: string; readonly streamArn?: string },
   entries: readonly KinesisEntry[],
   requestBody: RequestBodyMode,
-): PutRecordsCommand {
-  if (requestBody === 'sdk') return new PutRecordsCommand(putRecordsInput(stream, entries));
+): BatchRequest<PutRecordsCommand> {
+  if (requestBody === 'sdk') {
+    return { command: new PutRecordsCommand(putRecordsInput(stream, entries)), body: undefined };
+  }
   // The input keeps the stream name and ARN: the endpoint rules read them.
-  const command = new PutRecordsCommand(putRecordsInput(stream, []));
-  sendWithBody(command, putRecordsBody(stream, entries));
-  return command;
+  return {
+    command: new PutRecordsCommand(putRecordsInput(stream, [])),
+    body: putRecordsBody(stream, entries),
+  };
 }
 
 /**
@@ -226,9 +237,15 @@ export function kinesisDestination(options: KinesisDestinationOptions): KinesisD
     KINESIS_LIMITS.defaultMaxRecordBytes,
     KINESIS_LIMITS.largestMaxRecordBytes,
   );
+  const ownClient = options.client === undefined;
   const client =
-    options.client ?? withoutSdkLogger(new KinesisClient(defaultClientConfig('KINESIS', options)));
-  const requestBody = requestBodyOption(options.requestBody, options.client === undefined);
+    options.client ??
+    withBuiltBodies(
+      withoutSdkLogger(
+        new KinesisClient({ ...defaultClientConfig('KINESIS', options), cacheMiddleware: true }),
+      ),
+    );
+  const requestBody = requestBodyOption(options.requestBody, ownClient);
   const stream = { streamName, streamArn };
   const shardMap =
     options.shardRateLimit || options.aggregation ? new KinesisShardMap(client, stream) : undefined;
@@ -247,9 +264,8 @@ export function kinesisDestination(options: KinesisDestinationOptions): KinesisD
       }
       return (await Promise.all(parts.map((part) => put(part, signal)))).flat();
     }
-    const output = await client.send(putRecordsCommand(stream, entries, requestBody), {
-      abortSignal: signal,
-    });
+    const request = putRecordsRequest(stream, entries, requestBody);
+    const output = await client.send(request.command, sendOptions(request, signal, ownClient));
     const results = putRecordsResults(output, entries.length);
     shardMap?.checkLanded(entries, output.Records?.map((record) => record.ShardId) ?? []);
     return results;

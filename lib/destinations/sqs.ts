@@ -17,7 +17,7 @@ import {
   integerOption,
   requestBodyOption,
 } from './option-checks.js';
-import { type RequestBodyMode, sendWithBody } from './prebuilt-body.js';
+import { type BatchRequest, type RequestBodyMode, sendOptions, withBuiltBodies } from './prebuilt-body.js';
 import { md5Mismatches, sendMessageBatchBody } from './sqs-batch-body.js';
 import {
   invalidAttributesReason,
@@ -181,19 +181,18 @@ export function sendMessageBatchInput(
   };
 }
 
-/** The `SendMessageBatch` command for a batch, its body built by the destination or by the SDK. */
-export function sendMessageBatchCommand(
+/** The `SendMessageBatch` call for a batch, its body built by the destination or left to the SDK. */
+export function sendMessageBatchRequest(
   queueUrl: string,
   entries: readonly SqsEntry[],
   requestBody: RequestBodyMode,
-): SendMessageBatchCommand {
-  if (requestBody === 'sdk') return new SendMessageBatchCommand(sendMessageBatchInput(queueUrl, entries));
-  const body = sendMessageBatchBody(queueUrl, entries);
-  if (body === undefined) return new SendMessageBatchCommand(sendMessageBatchInput(queueUrl, entries));
+): BatchRequest<SendMessageBatchCommand> {
+  const body = requestBody === 'built' ? sendMessageBatchBody(queueUrl, entries) : undefined;
+  if (body === undefined) {
+    return { command: new SendMessageBatchCommand(sendMessageBatchInput(queueUrl, entries)), body };
+  }
   // The input keeps the queue URL: the client may send to its host.
-  const command = new SendMessageBatchCommand(sendMessageBatchInput(queueUrl, []));
-  sendWithBody(command, body);
-  return command;
+  return { command: new SendMessageBatchCommand(sendMessageBatchInput(queueUrl, [])), body };
 }
 
 /**
@@ -268,8 +267,9 @@ export function sqsDestination(options: SqsDestinationOptions): SqsDestination {
     SQS_LIMITS.smallestMaxMessageBytes,
     SQS_LIMITS.maxBytesPerEntry,
   );
+  const ownClient = options.client === undefined;
   const client = options.client ?? createDefaultSqsClient(options);
-  const requestBody = requestBodyOption(options.requestBody, options.client === undefined);
+  const requestBody = requestBodyOption(options.requestBody, ownClient);
   const queue: SqsQueueKind = { fifo, contentBasedDeduplication, maxMessageBytes };
 
   return {
@@ -284,11 +284,10 @@ export function sqsDestination(options: SqsDestinationOptions): SqsDestination {
     sizeOf: sqsEntrySize,
     invalidReason: (entry, size) => sqsInvalidReason(entry, queue, size),
     async send(entries, signal) {
-      const output = await client.send(sendMessageBatchCommand(queueUrl, entries, requestBody), {
-        abortSignal: signal,
-      });
+      const request = sendMessageBatchRequest(queueUrl, entries, requestBody);
+      const output = await client.send(request.command, sendOptions(request, signal, ownClient));
       // With a built body the SDK's MD5 check sees no entries; the same check is made here.
-      const mismatched = requestBody === 'built' ? md5Mismatches(output.Successful, entries) : undefined;
+      const mismatched = request.body !== undefined ? md5Mismatches(output.Successful, entries) : undefined;
       return sendMessageBatchResults(output, entries.length, mismatched);
     },
     classifyError: (error) => classifyAwsError(error),
@@ -300,10 +299,13 @@ export function sqsDestination(options: SqsDestinationOptions): SqsDestination {
 function createDefaultSqsClient(options: SqsDestinationOptions): SQSClient {
   const config = defaultClientConfig('SQS', options);
   // With an endpoint configured the client must not switch to the queue URL's host.
-  return withoutSdkLogger(
-    new SQSClient({
-      ...config,
-      ...(config.endpoint === undefined ? {} : { useQueueUrlAsEndpoint: false }),
-    }),
+  return withBuiltBodies(
+    withoutSdkLogger(
+      new SQSClient({
+        ...config,
+        ...(config.endpoint === undefined ? {} : { useQueueUrlAsEndpoint: false }),
+        cacheMiddleware: true,
+      }),
+    ),
   );
 }

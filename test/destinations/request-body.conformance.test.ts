@@ -2,7 +2,9 @@
  * The request bodies the destinations build themselves against the SDK's own serializer:
  * for random batches (empty and binary data, astral characters, lone surrogates, control
  * characters, every optional field) the request the client puts on the wire is the same,
- * byte for byte, either way. The SDK is the reference: an SDK upgrade that changes the
+ * byte for byte, either way, both through a user's client (the body middleware on the
+ * command) and through a client the destination creates (the middleware on the client,
+ * resolved once and cached). The SDK is the reference: an SDK upgrade that changes the
  * wire format fails here, not in production.
  */
 import { FirehoseClient } from '@aws-sdk/client-firehose';
@@ -10,12 +12,13 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type FirehoseEntry, putRecordBatchCommand } from '../../lib/destinations/firehose.js';
-import { type KinesisEntry, putRecordsCommand } from '../../lib/destinations/kinesis.js';
+import { type FirehoseEntry, putRecordBatchRequest } from '../../lib/destinations/firehose.js';
+import { type KinesisEntry, putRecordsRequest } from '../../lib/destinations/kinesis.js';
+import { type BatchRequest, sendOptions, withBuiltBodies } from '../../lib/destinations/prebuilt-body.js';
 import {
   type MessageAttributeValue,
   type SqsEntry,
-  sendMessageBatchCommand,
+  sendMessageBatchRequest,
 } from '../../lib/destinations/sqs.js';
 import { sendMessageBatchBody } from '../../lib/destinations/sqs-batch-body.js';
 
@@ -66,10 +69,25 @@ const config = {
 const kinesis = new KinesisClient(config);
 const firehose = new FirehoseClient(config);
 const sqs = new SQSClient({ ...config, useQueueUrlAsEndpoint: false });
+// As the destinations create their own: the body middleware on the client, its handler cached.
+const own = {
+  kinesis: withBuiltBodies(new KinesisClient({ ...config, cacheMiddleware: true })),
+  firehose: withBuiltBodies(new FirehoseClient({ ...config, cacheMiddleware: true })),
+  sqs: withBuiltBodies(new SQSClient({ ...config, useQueueUrlAsEndpoint: false, cacheMiddleware: true })),
+};
 
-async function wire(send: () => Promise<unknown>): Promise<WireRequest> {
+interface AnyClient {
+  send(command: unknown, options?: unknown): Promise<unknown>;
+}
+
+/** What `client` puts on the wire for `request`, sent as a destination sends it. */
+async function wire(
+  client: AnyClient,
+  request: BatchRequest<{ readonly input: object; readonly middlewareStack: { add: unknown } }>,
+  ownClient = false,
+): Promise<WireRequest> {
   try {
-    await send();
+    await client.send(request.command, sendOptions(request, new AbortController().signal, ownClient));
   } catch (error) {
     if (error instanceof Captured) return error.request;
     throw error;
@@ -161,12 +179,15 @@ describe('request bodies the destinations build equal the SDK serializer output'
         stream,
         fc.array(kinesisEntry, { minLength: 1, maxLength: 25 }),
         async (target, entries) => {
-          const sdk = await wire(() => kinesis.send(putRecordsCommand(target, entries, 'sdk')));
-          const built = await wire(() => kinesis.send(putRecordsCommand(target, entries, 'built')));
+          const sdk = await wire(kinesis, putRecordsRequest(target, entries, 'sdk'));
+          const built = await wire(kinesis, putRecordsRequest(target, entries, 'built'));
+          const ownBuilt = await wire(own.kinesis, putRecordsRequest(target, entries, 'built'), true);
 
-          expect(built.body.equals(sdk.body)).toBe(true);
-          expect(built.headers).toEqual(sdk.headers);
-          expect(built.path).toBe(sdk.path);
+          for (const request of [built, ownBuilt]) {
+            expect(request.body.equals(sdk.body)).toBe(true);
+            expect(request.headers).toEqual(sdk.headers);
+            expect(request.path).toBe(sdk.path);
+          }
           checked.kinesis += entries.length;
         },
       ),
@@ -183,13 +204,18 @@ describe('request bodies the destinations build equal the SDK serializer output'
     );
     await fc.assert(
       fc.asyncProperty(name, entries, async (deliveryStreamName, batch) => {
-        const sdk = await wire(() => firehose.send(putRecordBatchCommand(deliveryStreamName, batch, 'sdk')));
-        const built = await wire(() =>
-          firehose.send(putRecordBatchCommand(deliveryStreamName, batch, 'built')),
+        const sdk = await wire(firehose, putRecordBatchRequest(deliveryStreamName, batch, 'sdk'));
+        const built = await wire(firehose, putRecordBatchRequest(deliveryStreamName, batch, 'built'));
+        const ownBuilt = await wire(
+          own.firehose,
+          putRecordBatchRequest(deliveryStreamName, batch, 'built'),
+          true,
         );
 
-        expect(built.body.equals(sdk.body)).toBe(true);
-        expect(built.headers).toEqual(sdk.headers);
+        for (const request of [built, ownBuilt]) {
+          expect(request.body.equals(sdk.body)).toBe(true);
+          expect(request.headers).toEqual(sdk.headers);
+        }
         checked.firehose += batch.length;
       }),
       { numRuns: RUNS },
@@ -205,11 +231,14 @@ describe('request bodies the destinations build equal the SDK serializer output'
         async (url, entries) => {
           expect(sendMessageBatchBody(url, entries)).toBeDefined();
 
-          const sdk = await wire(() => sqs.send(sendMessageBatchCommand(url, entries, 'sdk')));
-          const built = await wire(() => sqs.send(sendMessageBatchCommand(url, entries, 'built')));
+          const sdk = await wire(sqs, sendMessageBatchRequest(url, entries, 'sdk'));
+          const built = await wire(sqs, sendMessageBatchRequest(url, entries, 'built'));
+          const ownBuilt = await wire(own.sqs, sendMessageBatchRequest(url, entries, 'built'), true);
 
-          expect(built.body.equals(sdk.body)).toBe(true);
-          expect(built.headers).toEqual(sdk.headers);
+          for (const request of [built, ownBuilt]) {
+            expect(request.body.equals(sdk.body)).toBe(true);
+            expect(request.headers).toEqual(sdk.headers);
+          }
           checked.sqs += entries.length;
         },
       ),
@@ -230,8 +259,8 @@ describe('request bodies the destinations build equal the SDK serializer output'
 
     // Act
     const fallback = sendMessageBatchBody(url, entries);
-    const sdk = await wire(() => sqs.send(sendMessageBatchCommand(url, entries, 'sdk')));
-    const built = await wire(() => sqs.send(sendMessageBatchCommand(url, entries, 'built')));
+    const sdk = await wire(sqs, sendMessageBatchRequest(url, entries, 'sdk'));
+    const built = await wire(own.sqs, sendMessageBatchRequest(url, entries, 'built'), true);
 
     // Assert
     expect(fallback).toBeUndefined();
