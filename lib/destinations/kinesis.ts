@@ -238,13 +238,7 @@ export function kinesisDestination(options: KinesisDestinationOptions): KinesisD
     KINESIS_LIMITS.largestMaxRecordBytes,
   );
   const ownClient = options.client === undefined;
-  const client =
-    options.client ??
-    withBuiltBodies(
-      withoutSdkLogger(
-        new KinesisClient({ ...defaultClientConfig('KINESIS', options), cacheMiddleware: true }),
-      ),
-    );
+  const client = options.client ?? createDefaultKinesisClient(options);
   const requestBody = requestBodyOption(options.requestBody, ownClient);
   const stream = { streamName, streamArn };
   const shardMap =
@@ -306,4 +300,10 @@ export function kinesisDestination(options: KinesisDestinationOptions): KinesisD
     classifyError,
     orderingKeyOf: (entry) => entry.partitionKey,
   };
+}
+
+function createDefaultKinesisClient(options: KinesisDestinationOptions): KinesisClient {
+  // Middleware resolved once per operation: built bodies go through the client's own middleware.
+  const config = { ...defaultClientConfig('KINESIS', options), cacheMiddleware: true };
+  return withBuiltBodies(withoutSdkLogger(new KinesisClient(config)));
 }
