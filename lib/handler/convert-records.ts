@@ -5,6 +5,7 @@ import { kinesisUserRecords } from '../sources/kinesis-deaggregation.js';
 import type { SourceRecord, SourceRecordInfo } from '../sources/source-event.js';
 import type { Conversion } from './handler-options.js';
 import { HandlerFailureCode } from './poison.js';
+import { RecordRejectedError } from './record-rejected-error.js';
 
 /** A batch after `convert`: what is settled already, and what goes to the sink. */
 export interface ConvertedBatch<Entry> {
@@ -121,6 +122,9 @@ function batchStopped(id: string): RecordFailure {
 }
 
 function convertFailure(id: string, error: unknown): RecordOutcome {
+  if (error instanceof RecordRejectedError) {
+    return { id, status: 'failed', code: error.failureCode, reason: error.message };
+  }
   return {
     id,
     status: 'failed',

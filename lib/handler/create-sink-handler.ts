@@ -26,14 +26,18 @@ import {
 import { type ConvertedBatch, convertRecords, describeError } from './convert-records.js';
 import {
   HANDLER_DEFAULTS,
+  type RecordOfKind,
   type ResolvedHandlerOptions,
   resolveHandlerOptions,
+  type SchemaSinkHandlerOptions,
   type SinkHandlerOptions,
 } from './handler-options.js';
 import { HandlerTimeoutError } from './handler-timeout-error.js';
 import { type InvocationDeadline, invocationDeadline } from './invocation-deadline.js';
 import { isPoisonFailure, PoisonPolicy } from './poison.js';
+import { withSchemaApplied } from './schema-conversion.js';
 import { type DeadLetterTarget, settlePoison } from './settle-poison.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 import { publishSummary, summarize } from './summary.js';
 import { WholeBatchFailedError } from './whole-batch-failed-error.js';
 
@@ -72,15 +76,26 @@ interface HandlerParts<Rec extends SourceRecord, Entry> {
 }
 
 /**
- * Creates the Lambda handler that forwards SQS or Kinesis records to `destination`:
- * `convert` turns each record into entries, the async sink sends them, and the handler
- * answers with the exact records that did not arrive (`batchItemFailures`). The result
- * is a middy handler; middy's timeout signal is the sink's deadline. Options are checked
- * here, once, so a bad one fails at cold start.
+ * Creates the Lambda handler that forwards SQS, Kinesis or DynamoDB stream records to
+ * `destination`: `convert` turns each record into entries, the async sink sends them, and
+ * the handler answers with the exact records that did not arrive (`batchItemFailures`).
+ * With a `schema`, each record is decoded and checked first and `convert` gets the
+ * schema's typed output. The result is a middy handler; middy's timeout signal is the
+ * sink's deadline. Options are checked here, once, so a bad one fails at cold start.
  */
+export function createSinkHandler<
+  Schema extends StandardSchemaV1,
+  Kind extends SourceKind = SourceKind,
+  Rec extends SourceRecord = RecordOfKind<Kind>,
+  Entry = unknown,
+>(options: SchemaSinkHandlerOptions<Schema, Rec, Entry> & { readonly source?: Kind }): SinkHandler<Rec>;
 export function createSinkHandler<Rec extends SourceRecord = SourceRecord, Entry = unknown>(
   options: SinkHandlerOptions<Rec, Entry>,
+): SinkHandler<Rec>;
+export function createSinkHandler<Rec extends SourceRecord, Entry>(
+  given: SinkHandlerOptions<Rec, Entry> | SchemaSinkHandlerOptions<StandardSchemaV1, Rec, Entry>,
 ): SinkHandler<Rec> {
+  const options = withSchemaApplied(given);
   const parts = buildParts(options, resolveHandlerOptions(options));
   return middy<SourceEventOf<Rec>, BatchResponse, Error, Context>(
     (event: SourceEventOf<Rec>, context: Context, { signal }: { signal: AbortSignal }) =>

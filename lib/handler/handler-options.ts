@@ -1,12 +1,15 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
 import { optionChecks } from '../core/option-checks.js';
 import type { SinkOptions } from '../core/options.js';
 import type { Destination } from '../core/types.js';
 import type { SqsEntry } from '../destinations/sqs.js';
+import type { DynamoDBStreamRecord } from '../sources/dynamodb.js';
 import { SourceKind, type SourceKindOf, type SourceRecord } from '../sources/source-event.js';
 import { HandlerConfigurationError } from './handler-configuration-error.js';
 import { PoisonPolicy } from './poison.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 
 /** What `convert` may return: one entry, several, or nothing (`undefined`, `null` or `[]`: the record is filtered out). */
 export type Conversion<Entry> = Entry | readonly Entry[] | undefined | null;
@@ -60,6 +63,34 @@ export interface SinkHandlerOptions<Rec extends SourceRecord, Entry> extends Omi
   /** Powertools Metrics for the EMF metrics. Default: a new Metrics (`POWERTOOLS_METRICS_NAMESPACE`, else `LambdaAsyncSink`). */
   readonly metrics?: Metrics;
 }
+
+/**
+ * Options of {@link createSinkHandler} with a `schema`: each record is decoded (the JSON
+ * body of an SQS message, the base64 JSON of a Kinesis record, the unmarshalled image of a
+ * DynamoDB stream record) and checked, and `convert` gets the schema's output, typed from
+ * it, with the record beside it. A record the schema refuses is poison: the poison policy
+ * applies, and its reason lists the issues' paths and messages, never the payload.
+ */
+export interface SchemaSinkHandlerOptions<Schema extends StandardSchemaV1, Rec extends SourceRecord, Entry>
+  extends Omit<SinkHandlerOptions<Rec, Entry>, 'convert'> {
+  /** Any Standard Schema v1 validator (zod, valibot, arktype, ...); sync or async. */
+  readonly schema: Schema;
+  /**
+   * Turns one checked value, the schema's output, and its record into destination entries.
+   * The record is typed by `source`: `source: 'sqs'` gives an `SQSRecord`.
+   */
+  readonly convert: (
+    value: StandardSchemaV1.InferOutput<Schema>,
+    record: Rec,
+  ) => Conversion<Entry> | Promise<Conversion<Entry>>;
+}
+
+/** The record type of a source: `SQSRecord` for `'sqs'`, and so on; every source's for `SourceKind`. */
+export type RecordOfKind<Kind extends SourceKind> = Kind extends typeof SourceKind.Sqs
+  ? SQSRecord
+  : Kind extends typeof SourceKind.Kinesis
+    ? KinesisStreamRecord
+    : DynamoDBStreamRecord;
 
 /** The handler's own defaults, as data. The sink's are in `SINK_DEFAULTS`. */
 export const HANDLER_DEFAULTS = {

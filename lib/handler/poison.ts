@@ -19,10 +19,15 @@ export type PoisonPolicy = (typeof PoisonPolicy)[keyof typeof PoisonPolicy];
 export const HandlerFailureCode = {
   /** The user's `convert` threw. */
   ConvertFailed: 'ConvertFailed',
+  /** With a `schema`: the record's body could not be decoded (not JSON, not UTF-8, an unreadable image). */
+  DecodeFailed: 'DecodeFailed',
+  /** With a `schema`: the schema refused the decoded record; the reason lists the issues. */
+  SchemaRejected: 'SchemaRejected',
 } as const;
 
 /**
- * True when the record's content can never be accepted: `convert` threw, an entry no
+ * True when the record's content can never be accepted: `convert` threw, the record could
+ * not be decoded for its schema or the schema refused it, an entry no
  * request could take (`InvalidEntry`), or the destination refused one entry with a content
  * code ({@link POISON_ENTRY_CODES}). Permission, KMS, missing-resource, throttling and
  * service failures are never poison, per entry or per request: the record waits for the
@@ -31,6 +36,8 @@ export const HandlerFailureCode = {
 export function isPoisonFailure(failure: RecordFailure): boolean {
   return (
     failure.code === HandlerFailureCode.ConvertFailed ||
+    failure.code === HandlerFailureCode.DecodeFailed ||
+    failure.code === HandlerFailureCode.SchemaRejected ||
     failure.code === FailureCode.InvalidEntry ||
     POISON_ENTRY_CODES.has(failure.code)
   );

@@ -21,10 +21,10 @@ afterEach(() => {
 describe('a convert typed for one source', () => {
   it('does not compile with the other source, and the event from the other source is refused', async () => {
     const wrongSource = () =>
+      // @ts-expect-error: a convert that takes an SQSRecord cannot serve Kinesis events (no overload matches).
       createSinkHandler({
         destination: new FakeDestination(),
         convert: (record: SQSRecord) => ({ value: record.body }),
-        // @ts-expect-error: a convert that takes an SQSRecord cannot serve Kinesis events.
         source: 'kinesis',
       });
     const handler = wrongSource();
