@@ -1,3 +1,4 @@
+export * from './dynamodb-streams/index.js';
 export type {
   PipelineName,
   PipelineOptions,

@@ -4,7 +4,8 @@
  * and the producer. Each caller adds only what is its own: `npm start` loads the function in
  * process, the soak runs it in child processes with faults of their own.
  */
-import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
+import type { DynamoDBStreamEvent, KinesisStreamEvent, SQSEvent } from 'aws-lambda';
+import { startDynamoDbStreamPoller } from '../dynamodb-streams/stream-poller.js';
 import type { HandlerFactory } from '../pollers/handler-source.js';
 import type { KinesisPoller } from '../pollers/kinesis-poller.js';
 import { startKinesisPoller } from '../pollers/kinesis-poller.js';
@@ -13,6 +14,7 @@ import { startSqsPoller } from '../pollers/sqs-poller.js';
 import type { InvocationReport } from '../pollers/types.js';
 import { type FaultProxy, type FaultProxyOptions, startFaultProxy } from '../services/fault-proxy.js';
 import type { Closers } from './closers.js';
+import { produceToTable } from './dynamodb-source.js';
 import { functionEnvironment } from './function-module.js';
 import { createDestination, type PipelineDestination } from './pipeline-destination.js';
 import { type PipelineServices, startPipelineServices } from './pipeline-services.js';
@@ -100,23 +102,35 @@ export async function startRigPoller(
     functionName: pipeline,
     onInvocation,
   };
+  const streamPolling = {
+    bisectBatchOnFunctionError: true,
+    maximumRetryAttempts: shape.maximumRetryAttempts,
+    onFailure: { client: services.sqs, queueUrl: source.onFailureQueueUrl },
+    pollIntervalMs: 50,
+  };
   const poller: SqsPoller | KinesisPoller =
-    source.kind === 'sqs'
-      ? await startSqsPoller({
+    source.table !== undefined
+      ? await startDynamoDbStreamPoller({
           ...common,
-          client: services.sqs,
-          queueUrl: source.queueUrl,
-          concurrency: shape.concurrency,
-        })
-      : await startKinesisPoller({
-          ...common,
+          ...streamPolling,
+          // A dynamodb-* function module takes DynamoDB stream events; loadFunction types modules by the other two.
+          createHandler: createHandler as unknown as HandlerFactory<DynamoDBStreamEvent>,
           client: services.kinesis!,
-          streamName: source.streamName,
-          bisectBatchOnFunctionError: true,
-          maximumRetryAttempts: shape.maximumRetryAttempts,
-          onFailure: { client: services.sqs, queueUrl: source.onFailureQueueUrl },
-          pollIntervalMs: 50,
-        });
+          table: source.table,
+        })
+      : source.kind === 'sqs'
+        ? await startSqsPoller({
+            ...common,
+            client: services.sqs,
+            queueUrl: source.queueUrl,
+            concurrency: shape.concurrency,
+          })
+        : await startKinesisPoller({
+            ...common,
+            ...streamPolling,
+            client: services.kinesis!,
+            streamName: source.streamName,
+          });
   // Stopping twice is harmless: the run stops it before reading back, the closers again on failure.
   closers.add(() => poller.stop());
   return poller;
@@ -125,6 +139,7 @@ export async function startRigPoller(
 /** Starts writing `plan` into the rig's source. */
 export function produceInto(rig: PipelineRig, plan: ProducerPlan): Promise<ProducedRecords> {
   const { services, source } = rig;
+  if (source.table !== undefined) return produceToTable(services.dynamoDbSource!.client, source.table, plan);
   return source.kind === 'sqs'
     ? produceToQueue(services.sqs, source.queueUrl, plan)
     : produceToStream(services.kinesis!, source.streamName, plan);

@@ -1,7 +1,8 @@
 /**
  * The local services a pipeline needs, on 127.0.0.1: fauxqs always (an SQS source and its
- * dead-letter queue, or a Kinesis source's on-failure queue), kinesalite for a Kinesis source
- * or destination, and our Firehose endpoint for a Firehose destination.
+ * dead-letter queue, or a stream source's on-failure queue), kinesalite for a Kinesis source
+ * or destination (and for a DynamoDB source's stream records), dynalite behind the stream
+ * capture for a DynamoDB source, and our Firehose endpoint for a Firehose destination.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -10,6 +11,7 @@ import { type FirehoseServer, startFirehoseServer } from '../services/firehose-s
 import { type LocalServer, startKinesisServer } from '../services/kinesis-server.js';
 import { startSqsServer } from '../services/sqs-server.js';
 import type { Closers } from './closers.js';
+import { type DynamoDbSourceServices, startDynamoDbSourceServices } from './dynamodb-source.js';
 import { destinationOf, type PipelineName, sourceOf } from './pipeline-settings.js';
 
 /** The running services of one pipeline, and a client of each. */
@@ -21,6 +23,8 @@ export interface PipelineServices {
   readonly kinesis?: KinesisClient;
   /** A Firehose destination. */
   readonly firehoseServer?: FirehoseServer;
+  /** A DynamoDB source: its table's services. */
+  readonly dynamoDbSource?: DynamoDbSourceServices;
 }
 
 /** Starts the services `pipeline` needs; `closers` stops them. */
@@ -30,7 +34,8 @@ export async function startPipelineServices(
 ): Promise<PipelineServices> {
   const sqsServer = closers.started(await startSqsServer(), (server) => server.close());
   const sqs = closers.started(createSqsClient(sqsServer.endpoint), (client) => client.destroy());
-  const needsKinesis = sourceOf(pipeline) === 'kinesis' || destinationOf(pipeline) === 'kinesis';
+  const source = sourceOf(pipeline);
+  const needsKinesis = source !== 'sqs' || destinationOf(pipeline) === 'kinesis';
   const kinesisServer = needsKinesis
     ? closers.started(await startKinesisServer(), (server) => server.close())
     : undefined;
@@ -44,5 +49,7 @@ export async function startPipelineServices(
           (server) => server.close(),
         )
       : undefined;
-  return { sqsServer, sqs, kinesisServer, kinesis, firehoseServer };
+  const dynamoDbSource =
+    source === 'dynamodb' && kinesis ? await startDynamoDbSourceServices(kinesis, closers) : undefined;
+  return { sqsServer, sqs, kinesisServer, kinesis, firehoseServer, dynamoDbSource };
 }

@@ -4,7 +4,7 @@ import { optionChecks } from '../../lib/core/option-checks.js';
 import type { FaultConfig } from '../services/fault-proxy.js';
 
 /** The sources a local pipeline can run: each has an emulator, a producer and a poller here. */
-export const LOCAL_SOURCES = ['sqs', 'kinesis'] as const;
+export const LOCAL_SOURCES = ['sqs', 'kinesis', 'dynamodb'] as const;
 export type LocalSource = (typeof LOCAL_SOURCES)[number];
 
 /** The ready-made pipelines that run locally, named after their function in functions/. */
@@ -37,12 +37,12 @@ export const PIPELINE_DEFAULTS = {
   records: 10_000,
   recordBytes: 300,
   seed: 1,
-  /** Lambda's default batch sizes: 10 for SQS, 100 for Kinesis. */
+  /** Lambda's default batch sizes: 10 for SQS, 100 for Kinesis and DynamoDB streams. */
   sqsBatchSize: 10,
   kinesisBatchSize: 100,
   /** SQS pollers, each with one invocation in flight (Lambda starts with 5). */
   concurrency: 5,
-  /** Shards of a Kinesis source or destination. */
+  /** Shards of a Kinesis source or destination, or of a DynamoDB source's stream. */
   shards: 2,
   /** The function timeout, Lambda's default. */
   timeoutMs: 3_000,

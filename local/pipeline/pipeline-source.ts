@@ -1,13 +1,15 @@
 /**
  * The source of a local pipeline: an SQS queue with its dead-letter queue, or a Kinesis
- * stream with its on-failure queue; when everything produced is settled there; and what it
+ * stream or a DynamoDB table's stream (dynamodb-source.ts) with its on-failure queue; when everything produced is settled there; and what it
  * gave up, read back as a user would.
  */
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import type { CapturedTable } from '../dynamodb-streams/stream-capture.js';
 import type { KinesisFailureRecord, KinesisPoller } from '../pollers/kinesis-poller.js';
 import type { SqsPoller } from '../pollers/sqs-poller.js';
 import { createKinesisStream } from '../services/kinesis-server.js';
 import { drainQueue, queueDepth, readShard } from '../services/read-back.js';
+import { createDynamoDbSource, readDynamoDbDeadLettered } from './dynamodb-source.js';
 import type { PipelineServices } from './pipeline-services.js';
 import type { LocalSource } from './pipeline-settings.js';
 
@@ -37,6 +39,8 @@ export interface PipelineSource {
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
   readonly onFailureQueueUrl: string;
+  /** A DynamoDB source's table and stream. */
+  readonly table?: CapturedTable;
 }
 
 /** Creates the source and its failure queue. */
@@ -47,8 +51,12 @@ export async function createSource(
 ): Promise<PipelineSource> {
   const { sqs } = services;
   const streamName = PIPELINE_RESOURCES.source;
-  if (kind === 'kinesis') {
-    await createKinesisStream(services.kinesis!, streamName, shape.shards);
+  if (kind !== 'sqs') {
+    const table =
+      kind === 'dynamodb'
+        ? await createDynamoDbSource(services.dynamoDbSource!, streamName, shape.shards)
+        : undefined;
+    if (kind === 'kinesis') await createKinesisStream(services.kinesis!, streamName, shape.shards);
     const onFailure = await sqs.send(new CreateQueueCommand({ QueueName: PIPELINE_RESOURCES.onFailure }));
     return {
       kind,
@@ -56,6 +64,7 @@ export async function createSource(
       queueUrl: '',
       deadLetterQueueUrl: '',
       onFailureQueueUrl: onFailure.QueueUrl ?? '',
+      table,
     };
   }
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: PIPELINE_RESOURCES.deadLetter }));
@@ -105,6 +114,9 @@ export async function readDeadLettered(
   source: PipelineSource,
 ): Promise<string[]> {
   if (source.kind === 'sqs') return drainQueue(services.sqs, source.deadLetterQueueUrl);
+  if (source.table !== undefined) {
+    return readDynamoDbDeadLettered(services.sqs, services.kinesis!, source.onFailureQueueUrl, source.table);
+  }
   const payloads: string[] = [];
   for (const body of await drainQueue(services.sqs, source.onFailureQueueUrl)) {
     // As a user would: the on-failure record says which range of which shard to read again.

@@ -52,7 +52,11 @@ function payloadOf(plan: ProducerPlan, i: number): string {
 }
 
 /** Waits until `next` more records fit in the backlog; false once the producer must stop. */
-async function waitForRoom(pace: ProducerPace | undefined, produced: number, next: number): Promise<boolean> {
+export async function waitForRoom(
+  pace: ProducerPace | undefined,
+  produced: number,
+  next: number,
+): Promise<boolean> {
   if (pace === undefined) return true;
   while (produced + next - pace.settled() > pace.maxBacklog) {
     if (pace.shouldStop()) return false;

@@ -18,7 +18,7 @@ import {
 const HELP = `Usage: npm start -- [options]
 
 Runs a whole pipeline locally, with no AWS account: local services on 127.0.0.1
-(kinesalite, fauxqs, a local Firehose endpoint), the function module from functions/
+(kinesalite, fauxqs, dynalite, a local Firehose endpoint), the function module from functions/
 that CDK bundles, and an event-source poller with Lambda's semantics. A producer writes
 records into the source; at the end the destination is read back and the summary
 shows what arrived.
@@ -32,7 +32,7 @@ Options:
                         HTTP 500 or 503 at a tenth of that rate each (default 0)
   --throttle <r>        share of the destination's calls throttled as a whole (0 to 1, default 0)
   --latency <ms>        added to every destination call, plus up to half as much jitter (default 0)
-  --batch-size <n>      records per invocation (default 10 from SQS, 100 from Kinesis)
+  --batch-size <n>      records per invocation (default 10 from SQS, 100 from a stream)
   --timeout <ms>        the function timeout (default ${PIPELINE_DEFAULTS.timeoutMs.toLocaleString('en-US')}, Lambda's)
   --seed <n>            seed of the fault injection (default ${PIPELINE_DEFAULTS.seed})
   --function-logs <lvl> the function's log level: DEBUG, INFO, WARN, ERROR (default silent)
@@ -99,7 +99,7 @@ function describeSetup(settings: PipelineSettings): string[] {
   const sourceLine =
     source === 'sqs'
       ? `SQS queue: batch size ${settings.batchSize}, ${settings.concurrency} pollers, visibility timeout ${settings.visibilityTimeoutSeconds} s, dead-letter queue after ${settings.maxReceiveCount} receives`
-      : `Kinesis stream, ${settings.shards} shards: batch size ${settings.batchSize}, bisect on error, ${settings.maximumRetryAttempts} retries, then the on-failure queue`;
+      : `${source === 'dynamodb' ? 'DynamoDB table on dynalite, its changes captured into a stream (local/dynamodb-streams)' : 'Kinesis stream'}, ${settings.shards} shards: batch size ${settings.batchSize}, bisect on error, ${settings.maximumRetryAttempts} retries, then the on-failure queue`;
   const destinationLine =
     destination === 'kinesis'
       ? `Kinesis stream, ${settings.shards} shards`

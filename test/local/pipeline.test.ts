@@ -96,6 +96,22 @@ describe('records that never get through', () => {
     expect(summary).toMatchObject({ produced: 12, delivered: 0, deadLettered: 12, missing: 0, ok: false });
     expect(summary.poller.discarded).toBe(12);
   });
+
+  it('from a DynamoDB stream: are given up after the retry limit and described with DDBStreamBatchInfo, not missing', async () => {
+    // Act: the read-back takes each change from the range its on-failure record names.
+    const summary = await runPipeline({
+      pipeline: 'dynamodb-to-kinesis',
+      records: 12,
+      faults: everyEntryFails,
+      maximumRetryAttempts: 0,
+      functionEnvironment: { MAX_ATTEMPTS: '1' },
+      ...FAST,
+    });
+
+    // Assert
+    expect(summary).toMatchObject({ produced: 12, delivered: 0, deadLettered: 12, missing: 0, ok: false });
+    expect(summary.poller.discarded).toBe(12);
+  });
 });
 
 describe('npm start (local/pipeline/start.ts)', () => {
