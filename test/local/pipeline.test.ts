@@ -81,37 +81,27 @@ describe('records that never get through', () => {
     expect(summary.poller.records).toBe(40);
   });
 
-  it('from Kinesis: are given up after the retry limit and described on the on-failure queue, not missing', async () => {
-    // Act
-    const summary = await runPipeline({
-      pipeline: 'kinesis-to-sqs',
-      records: 12,
-      faults: everyEntryFails,
-      maximumRetryAttempts: 0,
-      functionEnvironment: { MAX_ATTEMPTS: '1' },
-      ...FAST,
-    });
+  it.each([
+    ['Kinesis', 'KinesisBatchInfo', 'kinesis-to-sqs'],
+    ['a DynamoDB stream', 'DDBStreamBatchInfo', 'dynamodb-to-kinesis'],
+  ] as const)(
+    'from %s: are given up after the retry limit and described on the on-failure queue (%s), not missing',
+    async (_source, _info, pipeline) => {
+      // Act: the read-back takes each record from the range its on-failure record names.
+      const summary = await runPipeline({
+        pipeline,
+        records: 12,
+        faults: everyEntryFails,
+        maximumRetryAttempts: 0,
+        functionEnvironment: { MAX_ATTEMPTS: '1' },
+        ...FAST,
+      });
 
-    // Assert
-    expect(summary).toMatchObject({ produced: 12, delivered: 0, deadLettered: 12, missing: 0, ok: false });
-    expect(summary.poller.discarded).toBe(12);
-  });
-
-  it('from a DynamoDB stream: are given up after the retry limit and described with DDBStreamBatchInfo, not missing', async () => {
-    // Act: the read-back takes each change from the range its on-failure record names.
-    const summary = await runPipeline({
-      pipeline: 'dynamodb-to-kinesis',
-      records: 12,
-      faults: everyEntryFails,
-      maximumRetryAttempts: 0,
-      functionEnvironment: { MAX_ATTEMPTS: '1' },
-      ...FAST,
-    });
-
-    // Assert
-    expect(summary).toMatchObject({ produced: 12, delivered: 0, deadLettered: 12, missing: 0, ok: false });
-    expect(summary.poller.discarded).toBe(12);
-  });
+      // Assert
+      expect(summary).toMatchObject({ produced: 12, delivered: 0, deadLettered: 12, missing: 0, ok: false });
+      expect(summary.poller.discarded).toBe(12);
+    },
+  );
 });
 
 describe('npm start (local/pipeline/start.ts)', () => {
