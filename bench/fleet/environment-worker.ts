@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AsyncSink } from '../../lib/core/index.js';
 import { type KinesisEntry, kinesisDestination } from '../../lib/destinations/index.js';
 import { OverBudget } from '../../lib/destinations/kinesis-shard-rate-limit.js';
-import { FLEET_MODES } from './parameters.js';
+import { FLEET_MODES, SHARD_WINDOW_MS } from './parameters.js';
 import {
   type CoordinatorMessage,
   recordData,
@@ -35,7 +35,8 @@ function nextBatch(environment: number): Promise<readonly SourceRecord[] | undef
 }
 
 function createSink() {
-  const paced = setup.mode !== FLEET_MODES.aimd;
+  const paced = setup.mode !== FLEET_MODES.aimd && setup.mode !== FLEET_MODES.jitter;
+  const overBudget = setup.mode === FLEET_MODES.shardLimitRetry ? OverBudget.Retry : OverBudget.Defer;
   const destination = kinesisDestination({
     streamName: setup.streamName,
     endpoint: setup.endpoint,
@@ -45,13 +46,19 @@ function createSink() {
       ? {
           shardRateLimit: {
             shardLimits: setup.shardLimits,
-            overBudget: OverBudget.Defer,
+            overBudget,
             maxWaitMs: setup.deferAfterMs,
+            ...setup.pacing,
           },
         }
       : {}),
   });
-  return new AsyncSink<KinesisEntry>(destination);
+  return new AsyncSink<KinesisEntry>(
+    destination,
+    setup.mode === FLEET_MODES.jitter
+      ? { initialBackoffMs: SHARD_WINDOW_MS, maxBackoffMs: SHARD_WINDOW_MS }
+      : {},
+  );
 }
 
 async function runEnvironment(environment: number, sink: AsyncSink<KinesisEntry>): Promise<void> {

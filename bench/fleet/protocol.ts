@@ -1,5 +1,5 @@
 /** Messages between the coordinator and the worker threads that host the environments. */
-import type { FleetMode } from './parameters.js';
+import type { FleetMode, FleetPacing } from './parameters.js';
 
 /** A record as the source hands it to an environment; the environment builds its data. */
 export interface SourceRecord {
@@ -19,6 +19,8 @@ export interface WorkerSetup {
   readonly shardLimits: { readonly recordsPerSecond: number; readonly bytesPerSecond: number };
   /** Per-shard pacing: an entry whose shard is booked further ahead than this goes back to the source. */
   readonly deferAfterMs: number;
+  /** Per-shard pacing: the limiter's growth and cut, when not its defaults. */
+  readonly pacing?: FleetPacing;
 }
 
 /** Worker → coordinator. */

@@ -34,7 +34,13 @@ export interface FleetResult {
   readonly parameters: FleetParameters;
   /** The stream's capacity in records/s (sum of the shards', scaled). */
   readonly capacityPerSecond: number;
-  /** User records stored per second in the window, as a fraction of the stream's record capacity. */
+  /**
+   * What the offered load can reach, in records/s: per shard, the lesser of its capacity and
+   * the new records produced for it. A hot key does not lower it: every shard is offered at
+   * least its capacity (`overload` ≥ 1), the hot one far more.
+   */
+  readonly reachablePerSecond: number;
+  /** User records stored per second in the window, as a fraction of {@link reachablePerSecond}. */
   readonly goodput: number;
   /** User records stored per shard per second in the window. */
   readonly userRecordsPerShardSecond: number;
@@ -42,6 +48,15 @@ export interface FleetResult {
   readonly payloadUnitsPerMillion: number;
   /** Jain's index over the records each environment delivered in the window. */
   readonly jain: number;
+  /**
+   * The Jain index a fleet would show if each invocation's delivered records went to an
+   * environment drawn at random: 1 / (1 + (N − 1)·Σd²/T²) over the invocations' deliveries d
+   * (T their sum). Fair in expectation, yet below 1: the measurement's own floor, so a Jain
+   * near this one is as fair as the window can show.
+   */
+  readonly jainChance: number;
+  /** Invocations that ended in the window. */
+  readonly invocations: number;
   /** Records each environment delivered in the window. */
   readonly deliveredPerEnvironment: readonly number[];
   /** Entries the stream received (throttled ones included) per entry it stored, in the window. */
@@ -71,6 +86,11 @@ export interface FleetResult {
   readonly receivesPerRecord: number;
   /** Busy time of the environments' threads per record delivered, in µs. */
   readonly cpuMicrosPerRecord: number;
+  /**
+   * Busy time of the main thread (kinesalite, the capacity model, the shared source) per record
+   * delivered, in µs: the simulator's own cost, which a real fleet does not pay on its cores.
+   */
+  readonly simulatorMicrosPerRecord: number;
   readonly drainMs: number;
   readonly seconds: number;
 }
@@ -156,6 +176,8 @@ export async function runFleet(
   await createKinesisStream(admin, STREAM, parameters.shards);
 
   const delivered = new Array<number>(parameters.environments).fill(0);
+  let invocations = 0;
+  let deliveredSquares = 0;
   const reportedDone = new Set<number>();
   let window: Window | undefined;
   let phase: 'warmup' | 'window' | 'drain' | 'stopped' = 'warmup';
@@ -169,6 +191,7 @@ export async function runFleet(
     timeoutMs: parameters.timeoutMs,
     shardLimits: limits,
     deferAfterMs: parameters.deferAfterMs,
+    ...(parameters.pacing === undefined ? {} : { pacing: parameters.pacing }),
   });
   const send = (worker: Worker, message: CoordinatorMessage) => worker.postMessage(message);
   const serveWaiting = () => {
@@ -202,7 +225,11 @@ export async function runFleet(
             const now = performance.now();
             source.settle(message.done, message.failed, now, parameters.redeliveryMs);
             for (const id of message.done) reportedDone.add(id);
-            if (phase === 'window') delivered[message.environment] += message.done.length;
+            if (phase === 'window') {
+              delivered[message.environment] += message.done.length;
+              invocations++;
+              deliveredSquares += message.done.length ** 2;
+            }
             serveWaiting();
           } else {
             activeMs += message.activeMs;
@@ -213,6 +240,7 @@ export async function runFleet(
   );
 
   await readiness;
+  const mainThreadAtStart = performance.eventLoopUtilization();
   // Produce at a steady rate; serve waiting environments as records and redeliveries arrive.
   const started = performance.now();
   let producedUntil = started;
@@ -251,6 +279,7 @@ export async function runFleet(
     }, 20);
   });
   phase = 'stopped';
+  const mainThread = performance.eventLoopUtilization(mainThreadAtStart);
   clearInterval(producer);
   for (const worker of workers) send(worker, { kind: 'stop' });
   for (const { worker, environment } of waiting.splice(0)) {
@@ -297,13 +326,24 @@ export async function runFleet(
   let doneButMissing = 0;
   for (const id of reportedDone) if (!inStream.has(id)) doneButMissing++;
   const deliveredInWindow = delivered.reduce((a, b) => a + b, 0);
+  const producedPerShard = (shard: number) =>
+    producePerSecond * (coldShare + (shard === hotShard ? parameters.hotKeyShare : 0));
+  const reachablePerSecond = Array.from({ length: parameters.shards }, (_, shard) =>
+    Math.min(shardCapacity, producedPerShard(shard)),
+  ).reduce((a, b) => a + b, 0);
   return {
     parameters,
     capacityPerSecond,
-    goodput: userAccepted / (capacityPerSecond * seconds),
+    reachablePerSecond,
+    goodput: userAccepted / (reachablePerSecond * seconds),
     userRecordsPerShardSecond: userAccepted / parameters.shards / seconds,
     payloadUnitsPerMillion: userAccepted === 0 ? Number.NaN : (payloadUnits / userAccepted) * 1e6,
     jain: jainIndex(delivered),
+    jainChance:
+      deliveredInWindow === 0
+        ? Number.NaN
+        : 1 / (1 + ((parameters.environments - 1) * deliveredSquares) / deliveredInWindow ** 2),
+    invocations,
     deliveredPerEnvironment: delivered,
     // Per Kinesis record: an aggregated record is one entry of a PutRecords call.
     sendsPerDelivered: accepted === 0 ? Number.POSITIVE_INFINITY : offered / accepted,
@@ -321,6 +361,8 @@ export async function runFleet(
     duplicates,
     receivesPerRecord: source.receives / Math.max(1, source.producedAt.length),
     cpuMicrosPerRecord: deliveredInWindow === 0 ? Number.NaN : (activeMs * 1_000) / reportedDone.size,
+    simulatorMicrosPerRecord:
+      reportedDone.size === 0 ? Number.NaN : (mainThread.active * 1_000) / reportedDone.size,
     drainMs: drained,
     seconds: (performance.now() - began) / 1_000,
   };

@@ -39,16 +39,18 @@ export interface ShardRateLimitOptions {
   /**
    * Share of a shard's limit an environment starts at, in (0, 1]. Default 0.25: a fleet that
    * starts at once does not throttle every shard on its first second; one alone reaches the
-   * limit in about 1.5 s.
+   * limit in about 3 s.
    */
   readonly initialShare?: number;
   /**
-   * Growth per second of sending without throttles, as a multiple of the share (default 1:
-   * the share doubles in about 0.7 s). In proportion to the share, so that N environments
+   * Growth per second of sending without throttles, as a multiple of the share (default 0.5:
+   * the share doubles in about 1.4 s). In proportion to the share, so that N environments
    * together grow as fast as one: the overshoot, and the throttled sends, do not grow with N.
+   * The default and the cut's are the fleet simulation's (docs/sizing.md): with growth 1 and
+   * cut 0.8 a fleet of 16 or 64 sent 1.8 entries per entry stored; with 0.5 and 0.5, 1.2–1.5.
    */
   readonly increasePerSecond?: number;
-  /** Factor the share shrinks by when the shard throttles, at most every 250 ms, in (0, 1). Default 0.8. */
+  /** Factor the share shrinks by when the shard throttles, at most every 250 ms, in (0, 1). Default 0.5. */
   readonly decreaseFactor?: number;
   /** The share never falls below this. Default 0.01. */
   readonly minShare?: number;
@@ -64,8 +66,8 @@ export interface ShardRateLimitOptions {
 export const SHARD_RATE_LIMIT_DEFAULTS = {
   shardLimits: { recordsPerSecond: 1_000, bytesPerSecond: 1024 * 1024 },
   initialShare: 0.25,
-  increasePerSecond: 1,
-  decreaseFactor: 0.8,
+  increasePerSecond: 0.5,
+  decreaseFactor: 0.5,
   minShare: 0.01,
   maxWaitMs: 1_000,
   overBudget: OverBudget.Retry,
