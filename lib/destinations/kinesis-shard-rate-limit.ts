@@ -47,7 +47,7 @@ export interface ShardRateLimitOptions {
    * the share doubles in about 1.4 s). In proportion to the share, so that N environments
    * together grow as fast as one: the overshoot, and the throttled sends, do not grow with N.
    * The default and the cut's are the fleet simulation's (docs/sizing.md): with growth 1 and
-   * cut 0.8 a fleet of 16 or 64 sent 1.8 entries per entry stored; with 0.5 and 0.5, 1.2–1.5.
+   * cut 0.8 a fleet of 16 or 64 sent 1.8–1.9 entries per entry stored; with 0.5 and 0.5, 1.2–1.6.
    */
   readonly increasePerSecond?: number;
   /** Factor the share shrinks by when the shard throttles, at most every 250 ms, in (0, 1). Default 0.5. */
