@@ -86,6 +86,55 @@ describe.each([
     expect(ids(take(bounds(3)))).toEqual(['e0', 'e2', 'e3']);
   });
 
+  it.each([
+    ['the later request fails first', [1, 0]],
+    ['the earlier request fails first', [0, 1]],
+  ])('keeps retried entries in input order when %s', (_name, failing) => {
+    // Arrange: two requests taken, then both fail, in either order.
+    const { queue, take } = filled(make, entries(6));
+    const requests = [take(bounds(2)), take(bounds(2))];
+
+    // Act
+    for (const index of failing) {
+      queue.release(requests[index]);
+      queue.requeue(requests[index]);
+    }
+
+    // Assert
+    expect(ids(take(bounds(10)))).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e5']);
+  });
+
+  it('fills a retry request exactly to the byte limit', () => {
+    // Arrange: two 50-byte entries failed together.
+    const { queue, take } = filled(make, entries(3, undefined, 50));
+    const batch = take(bounds(2));
+    queue.release(batch);
+    queue.requeue(batch);
+
+    // Act
+    const retry = take(bounds(10, 100));
+
+    // Assert
+    expect(ids(retry)).toEqual(['e0', 'e1']);
+  });
+
+  it('does not let a small retried entry overtake a bigger one that did not fit', () => {
+    // Arrange: retried entries of 60, 60 and 10 bytes, 100 bytes a request.
+    const items = entries(3).map((item, i) => ({ ...item, size: [60, 60, 10][i] }));
+    const { queue, take } = filled(make, items);
+    const batch = take(bounds(3));
+    queue.release(batch);
+    queue.requeue(batch);
+
+    // Act
+    const first = take(bounds(10, 100));
+    const second = take(bounds(10, 100));
+
+    // Assert
+    expect(ids(first)).toEqual(['e0']);
+    expect(ids(second)).toEqual(['e1', 'e2']);
+  });
+
   it('holds back a retried entry until its backoff ends, and says when that is', () => {
     // Arrange
     const { queue, take } = filled(make, entries(2));
