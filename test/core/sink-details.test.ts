@@ -1,6 +1,12 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { AsyncSink, FailureCode, type RateLimitingStrategy, type ResultInfo } from '../../lib/core/index.js';
+import {
+  AsyncSink,
+  type Destination,
+  FailureCode,
+  type RateLimitingStrategy,
+  type ResultInfo,
+} from '../../lib/core/index.js';
 import { FakeDestination, type FakeEntry, FakeRequestError, makeRecords } from './fake-destination.js';
 
 /**
@@ -121,12 +127,54 @@ describe('stats', () => {
 
     // Assert
     expect(stats.throttles).toBe(0);
+    expect(stats.batchFill).toBeCloseTo(4 / 500, 10);
     expect(limiter.completed[0]).toEqual({
       batchSize: 2,
       failedEntries: 2,
       throttledEntries: 0,
       throttled: false,
     });
+  });
+
+  it('tells the rate limiter a request that failed fatally failed whole, unthrottled', async () => {
+    // Arrange
+    const destination = new FakeDestination({
+      behaviour: () => new FakeRequestError('fatal', 'AccessDenied'),
+    });
+    const limiter = new RecordingLimiter();
+
+    // Act
+    const { stats } = await new AsyncSink(destination, { rateLimiter: limiter }).run(makeRecords(2));
+
+    // Assert
+    expect(stats).toMatchObject({
+      requestsFailed: 1,
+      recordsFailed: 2,
+      fatalError: 'AccessDenied: AccessDenied',
+    });
+    expect(limiter.completed).toEqual([
+      { batchSize: 2, failedEntries: 2, throttledEntries: 0, throttled: false },
+    ]);
+  });
+
+  it('does not retry the entry of a record that failed through another entry of the same request', async () => {
+    // Arrange: r0's first entry is refused for good, its second fails retryably.
+    const destination = new FakeDestination({
+      behaviour: (entries) =>
+        entries.map((entry) =>
+          entry.id === 'r0e0'
+            ? { status: 'fatal', code: 'Invalid' }
+            : { status: 'retryable', code: 'InternalFailure' },
+        ),
+    });
+
+    // Act
+    const { stats, outcomes } = await new AsyncSink(destination, quick).run(makeRecords(1, 10, 2));
+
+    // Assert
+    expect(outcomes[0]).toMatchObject({ status: 'failed', code: 'Invalid' });
+    expect(stats.entriesRetried).toBe(0);
+    expect(destination.requests).toHaveLength(1);
   });
 
   it('counts a bisected request as failed and tells the rate limiter it was not throttled', async () => {
@@ -173,6 +221,28 @@ describe('reasons', () => {
       status: 'failed',
       code: 'InvalidArgument',
       reason: 'fake rejected entry: InvalidArgument: too odd',
+    });
+  });
+
+  it('names only the code of a rejected entry without a message, and code and message of the last retry', async () => {
+    // Arrange
+    const destination = new FakeDestination({
+      behaviour: (entries) =>
+        entries.map((entry) =>
+          entry.id === 'r0e0'
+            ? { status: 'fatal', code: 'InvalidArgument' }
+            : { status: 'retryable', code: 'InternalFailure', message: 'try later' },
+        ),
+    });
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, { ...quick, maxAttempts: 1 }).run(makeRecords(2));
+
+    // Assert
+    expect(outcomes[0]).toMatchObject({ reason: 'fake rejected entry: InvalidArgument' });
+    expect(outcomes[1]).toMatchObject({
+      code: FailureCode.RetriesExhausted,
+      reason: 'gave up after 1 attempts; last error InternalFailure: try later',
     });
   });
 
@@ -294,6 +364,81 @@ describe('entries checked before sending', () => {
     });
     expect(outcomes[1].status).toBe('done');
     expect(destination.sent.has('r0e0')).toBe(false);
+  });
+});
+
+/** A plain-object destination over the fake, without ordering keys, whose send() is `send`. */
+function customDestination(
+  fake: FakeDestination,
+  send: Destination<FakeEntry>['send'],
+): Destination<FakeEntry> {
+  return {
+    name: 'custom',
+    limits: fake.limits,
+    sizeOf: (entry) => entry.size,
+    invalidReason: () => undefined,
+    classifyError: (error) => fake.classifyError(error),
+    send,
+  };
+}
+
+describe('ordering keys', () => {
+  it('reads no ordering key in unordered mode', async () => {
+    // Arrange: a destination whose ordering key cannot be read.
+    const destination = new FakeDestination();
+    destination.orderingKeyOf = () => {
+      throw new Error('no key');
+    };
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, { ordered: false }).run(makeRecords(2));
+
+    // Assert
+    expect(outcomes.every((o) => o.status === 'done')).toBe(true);
+  });
+
+  it('sends in ordered mode to a destination without ordering keys, each entry its own key', async () => {
+    // Arrange
+    const fake = new FakeDestination();
+    const destination = customDestination(fake, (entries, signal) => fake.send(entries, signal));
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, { ordered: true }).run(makeRecords(3));
+
+    // Assert
+    expect(outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('fails the later entries of a key when the queue drops an entry whose record failed meanwhile', async () => {
+    // Arrange: ra's K2 entry holds K2 in flight for 20 ms while r0's K1 entry is refused,
+    // so r0's K2 entry is dropped unsent, and r1's K2 entry behind it must fail with it.
+    const destination = new FakeDestination({
+      latencyMs: 20,
+      behaviour: (entries) =>
+        entries.map((entry) =>
+          entry.id === 'r0-K1' ? { status: 'fatal', code: 'Invalid' } : { status: 'accepted' },
+        ),
+    });
+    const records = [
+      { id: 'ra', entries: [{ id: 'ra-K2', size: 10, key: 'K2' }] },
+      {
+        id: 'r0',
+        entries: [
+          { id: 'r0-K1', size: 10, key: 'K1' },
+          { id: 'r0-K2', size: 10, key: 'K2' },
+        ],
+      },
+      { id: 'r1', entries: [{ id: 'r1-K2', size: 10, key: 'K2' }] },
+    ];
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, { ordered: true }).run(records);
+
+    // Assert
+    expect(outcomes.map((o) => o.status)).toEqual(['done', 'failed', 'failed']);
+    expect(outcomes[2]).toMatchObject({ code: FailureCode.PredecessorFailed });
+    expect(destination.sent.has('r1-K2')).toBe(false);
   });
 });
 
@@ -508,6 +653,60 @@ describe('deadlines', () => {
     expect(stats.deadlineReached).toBe(true);
     expect(outcomes.every((o) => o.status === 'failed' && o.code === FailureCode.DeadlineReached)).toBe(true);
     expect(destination.requests).toHaveLength(0);
+  });
+
+  it('aborts the requests in flight when a fatal error stops the run', async () => {
+    // Arrange: r0's request fails fatally after 5 ms while r1's is on the wire for 300 ms.
+    const destination = new FakeDestination({
+      limits: { maxEntriesPerRequest: 1 },
+      latencyMs: (call) => (call === 0 ? 5 : 300),
+      behaviour: (entries) =>
+        entries[0].id === 'r0e0' ? new FakeRequestError('fatal', 'AccessDenied') : [{ status: 'accepted' }],
+    });
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, { maxInFlightRequests: 2 }).run(makeRecords(2));
+    const inFlightAtReturn = destination.inFlight;
+
+    // Assert
+    expect(outcomes.every((o) => o.status === 'failed' && o.code === FailureCode.SendingStopped)).toBe(true);
+    expect(inFlightAtReturn).toBe(0);
+    expect(destination.accepted.size).toBe(0);
+  });
+
+  it('does not wait for a send() that ignores its abort once the deadline signal has fired', async () => {
+    // Arrange
+    const destination = customDestination(new FakeDestination(), () => new Promise<never>(() => {}));
+    const started = Date.now();
+
+    // Act
+    const { stats } = await new AsyncSink(destination).run(makeRecords(2), {
+      deadline: AbortSignal.timeout(50),
+    });
+
+    // Assert
+    expect(stats.deadlineReached).toBe(true);
+    expect(Date.now() - started).toBeLessThan(700);
+  });
+
+  it('leaves no listener on the deadline signal after waiting for an aborted send() to end', async () => {
+    // Arrange: r0's first entry is refused after 5 ms while its second is on the wire.
+    const destination = new FakeDestination({
+      limits: { maxEntriesPerRequest: 1 },
+      latencyMs: (call) => (call === 0 ? 5 : 300),
+      behaviour: (entries) =>
+        entries[0].id === 'r0e0' ? [{ status: 'fatal', code: 'Invalid' }] : [{ status: 'accepted' }],
+    });
+    const controller = new AbortController();
+
+    // Act
+    await new AsyncSink(destination, { maxInFlightRequests: 2 }).run(makeRecords(1, 10, 2), {
+      deadline: controller.signal,
+    });
+
+    // Assert
+    expect(destination.requests).toHaveLength(2);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
   it('leaves no listener on the deadline signal and no timer behind', async () => {
