@@ -723,3 +723,42 @@ describe('deadlines', () => {
     expect(timeouts()).toBe(timersBefore);
   });
 });
+
+describe('requests that time out or fail unclassified', () => {
+  it('gives a timed-out request a reason with the timeout, and does not count it as a throttle', async () => {
+    // Arrange: the destination never answers.
+    const destination = new FakeDestination({ behaviour: () => 'hang' });
+
+    // Act
+    const { outcomes, stats } = await new AsyncSink(destination, {
+      ...quick,
+      requestTimeoutMs: 20,
+      maxAttempts: 1,
+    }).run(makeRecords(1));
+
+    // Assert
+    expect(outcomes[0]).toMatchObject({
+      code: FailureCode.RetriesExhausted,
+      reason: 'gave up after 1 attempts; last error RequestTimeout: no response within 20 ms',
+    });
+    expect(stats.throttles).toBe(0);
+  });
+
+  it('names the error and what classifyError did wrong when it answers nonsense', async () => {
+    // Arrange
+    const destination = new FakeDestination({ behaviour: () => new FakeRequestError('retryable', 'Boom') });
+    destination.classifyError = () => undefined as never;
+
+    // Act
+    const { outcomes, stats } = await new AsyncSink(destination, { ...quick, maxAttempts: 1 }).run(
+      makeRecords(1),
+    );
+
+    // Assert
+    expect(outcomes[0]).toMatchObject({
+      reason:
+        'gave up after 1 attempts; last error UnclassifiedError: Boom: Boom (classifyError() returned undefined)',
+    });
+    expect(stats.throttles).toBe(0);
+  });
+});
