@@ -73,6 +73,20 @@ export class S3DeliveryStream extends Construct {
       encryption: StreamEncryption.awsOwnedKey(),
     });
 
+    const policy = this.deliveryPolicy(logGroup);
+    // Firehose checks it can write to the bucket when the delivery stream is created.
+    this.deliveryStream.node.addDependency(policy);
+    Validations.of(stack).acknowledge({
+      id: 'CloudFormation-Validate::W7001',
+      reason:
+        'The Firehose L2 DeliveryStream always adds its mapping of Firehose CIDR blocks, which only ' +
+        'Redshift, Splunk and HTTP endpoint destinations use; an S3 destination leaves it unreferenced.',
+    });
+  }
+
+  /** What the role may do: write the two prefixes of its bucket and its own log stream, nothing more. */
+  private deliveryPolicy(logGroup: LogGroup): Policy {
+    const stack = Stack.of(this);
     const logStream = logGroup.node.children.find((child): child is LogStream => 'logStreamName' in child);
     if (!logStream) throw new Error('The Firehose S3 destination created no log stream');
     const policy = new Policy(this, 'DeliveryPolicy', {
@@ -98,8 +112,6 @@ export class S3DeliveryStream extends Construct {
         }),
       ],
     });
-    // Firehose checks it can write to the bucket when the delivery stream is created.
-    this.deliveryStream.node.addDependency(policy);
     // cdk-nag names each wildcard finding after the bucket's logical id and the prefix.
     const bucketId = stack.getLogicalId(this.bucket.node.defaultChild as CfnElement);
     for (const prefix of Object.values(DELIVERY_PREFIXES)) {
@@ -111,12 +123,7 @@ export class S3DeliveryStream extends Construct {
           'one bucket.',
       });
     }
-    Validations.of(stack).acknowledge({
-      id: 'CloudFormation-Validate::W7001',
-      reason:
-        'The Firehose L2 DeliveryStream always adds its mapping of Firehose CIDR blocks, which only ' +
-        'Redshift, Splunk and HTTP endpoint destinations use; an S3 destination leaves it unreferenced.',
-    });
+    return policy;
   }
 }
 

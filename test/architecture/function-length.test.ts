@@ -20,7 +20,6 @@ const TOO_LONG_TODAY: Readonly<Record<string, number>> = {};
 const SPANS_TOO_LONG_TODAY: Readonly<Record<string, number>> = {
   'local/services/kinesis-capacity-server.ts:startKinesisCapacityServer': 194,
   'lib/destinations/kinesis.ts:kinesisDestination': 92,
-  'cdk/examples/s3-delivery-stream.ts:constructor': 82,
 };
 
 describe('function length', () => {
