@@ -412,7 +412,7 @@ describe('createSinkHandler over random cases', () => {
           }
         }),
       );
-      output.text.length = 0;
+      output.clear();
     }
 
     // Assert

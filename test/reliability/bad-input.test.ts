@@ -19,6 +19,7 @@ import { lambdaContext } from '../factories/context.js';
 import { kinesisEvent, kinesisRecord } from '../factories/kinesis.js';
 import { sqsEvent, sqsRecord } from '../factories/sqs.js';
 import { type FunctionName, importFunction, LOCAL_ENVIRONMENT } from '../functions/function-harness.js';
+import { OutputCapture } from '../handler/output-capture.js';
 import {
   deadLettered,
   delivered,
@@ -29,7 +30,6 @@ import {
   filtered,
   type Outcome,
 } from './accounting.js';
-import { AllOutput } from './all-output.js';
 import { SERVICE_ERRORS, type ServiceError, startErrorStub } from './error-stub.js';
 import {
   arrivesThroughNewer,
@@ -50,7 +50,7 @@ type Response = { batchItemFailures: { itemIdentifier: string }[] };
 type Handler = (event: unknown, context: unknown) => Promise<Response>;
 
 let services: LocalServices;
-let output: AllOutput;
+let output: OutputCapture;
 
 beforeAll(async () => {
   services = await startLocalServices();
@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   for (const [name, value] of Object.entries(LOCAL_ENVIRONMENT)) vi.stubEnv(name, value);
-  output = new AllOutput();
+  output = new OutputCapture({ console: true });
 });
 afterEach(() => {
   output.restore();
@@ -231,7 +231,7 @@ async function runRecordCase(row: RecordCase): Promise<void> {
   expect(thrown).toBeUndefined();
   const summary = onlySummary();
   // LOG_PAYLOADS is off: no bad record's content reaches the log, whatever its fate.
-  expect(output.text()).not.toContain(NOT_LOGGED);
+  expect(output.all()).not.toContain(NOT_LOGGED);
   expectAccountedFor(expected, {
     reported: response.batchItemFailures.map((failure) => failure.itemIdentifier),
     arrived: await built.target.read(),

@@ -16,13 +16,13 @@ import { lambdaContext } from '../factories/context.js';
 import { kinesisEvent, kinesisRecord } from '../factories/kinesis.js';
 import { sqsEvent, sqsRecord } from '../factories/sqs.js';
 import { importFunction, LOCAL_ENVIRONMENT } from '../functions/function-harness.js';
-import { AllOutput } from './all-output.js';
+import { OutputCapture } from '../handler/output-capture.js';
 import { freshTarget, type LocalServices, startLocalServices } from './local-pipelines.js';
 
 const MiB = 1024 * 1024;
 
 let services: LocalServices;
-let output: AllOutput;
+let output: OutputCapture;
 
 beforeAll(async () => {
   services = await startLocalServices();
@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   for (const [name, value] of Object.entries(LOCAL_ENVIRONMENT)) vi.stubEnv(name, value);
-  output = new AllOutput();
+  output = new OutputCapture({ console: true });
 });
 afterEach(() => {
   output.restore();
@@ -186,7 +186,7 @@ describe.each([
     const invocation = await scenario.run(marker, logPayloads);
 
     // Assert: something was logged, and the marker is in it exactly when payload logging is on.
-    const text = output.text();
+    const text = output.all();
     expect(output.summaries()).toHaveLength(1);
     const found = needles(marker).filter((needle) => text.includes(needle));
     if (logPayloads) {

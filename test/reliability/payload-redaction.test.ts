@@ -15,12 +15,12 @@ import { sqsJson } from '../../lib/sources/sqs.js';
 import { createKinesisClient } from '../../local/services/clients.js';
 import { lambdaContext } from '../factories/context.js';
 import { sqsEvent, sqsRecord } from '../factories/sqs.js';
-import { AllOutput } from './all-output.js';
+import { OutputCapture } from '../handler/output-capture.js';
 import { startErrorStub } from './error-stub.js';
 
-let output: AllOutput;
+let output: OutputCapture;
 beforeEach(() => {
-  output = new AllOutput();
+  output = new OutputCapture({ console: true });
 });
 afterEach(() => {
   output.restore();
@@ -47,7 +47,7 @@ describe('payload redaction with logPayloads off', () => {
 
       // Assert: the record is dropped as poison and logged, without its payload.
       expect(response).toEqual({ batchItemFailures: [] });
-      const text = output.text();
+      const text = output.all();
       expect(text).toContain('ConvertFailed');
       expect(text).not.toMatch(/4111|SECRET-MARKER/);
     },
@@ -84,8 +84,8 @@ describe('service error messages with logPayloads off', () => {
 
       // Assert
       expect((error as Error).name).toBe('WholeBatchFailedError');
-      expect(output.text()).toContain('ValidationException');
-      expect(output.text()).not.toContain('SECRET-MARKER');
+      expect(output.all()).toContain('ValidationException');
+      expect(output.all()).not.toContain('SECRET-MARKER');
     } finally {
       await stub.close();
     }
