@@ -7,7 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LOCAL_ACCOUNT, LOCAL_REGION, ServiceError, startJsonService } from './json-service.js';
+import {
+  type JsonOperations,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  ServiceError,
+  startJsonService,
+} from './json-service.js';
 
 /** Options of {@link startEventBridgeServer}. */
 export interface EventBridgeServerOptions {
@@ -90,123 +96,98 @@ function entryError(entry: Json, buses: ReadonlySet<string>): Json | undefined {
   return undefined;
 }
 
-function checkedEntries(input: Json): Json[] {
-  const entries = Array.isArray(input.Entries) ? (input.Entries as Json[]) : [];
-  if (entries.length < 1 || entries.length > LOCAL_EVENTBRIDGE_LIMITS.maxEntries) {
-    throw new ServiceError(
-      'ValidationException',
-      `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${LOCAL_EVENTBRIDGE_LIMITS.maxEntries}`,
-    );
-  }
-  const total = entries.reduce((sum, entry) => sum + entrySize(entry), 0);
-  if (total > LOCAL_EVENTBRIDGE_LIMITS.maxEntryBytes) {
-    throw new ServiceError(
-      'ValidationException',
-      'Total size of the entries in the request is over the limit.',
-    );
-  }
-  return entries;
-}
-
-function deliveredEvent(entry: Json): DeliveredEvent {
-  return {
-    id: randomUUID(),
-    source: String(entry.Source),
-    detailType: String(entry.DetailType),
-    detail: String(entry.Detail),
-    resources: Array.isArray(entry.Resources) ? entry.Resources.map(String) : [],
-    ...(typeof entry.Time === 'number' ? { time: entry.Time } : {}),
-  };
-}
-
-/** The buses, and the files their events are delivered to, one JSON line an event. */
-class LocalEventBuses {
-  private readonly buses = new Set(['default']);
-  /** Writes in order: an event reported accepted is already in its file. */
-  chain = Promise.resolve();
-
-  constructor(private readonly dir: string) {}
-
-  create(input: Json): Json {
-    const name = String(input.Name ?? '');
-    if (!BUS_NAME.test(name))
-      throw new ServiceError('ValidationException', `Event bus name ${name} is not valid.`);
-    if (this.buses.has(name)) {
-      throw new ServiceError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
-    }
-    this.buses.add(name);
-    return { EventBusArn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${name}` };
-  }
-
-  describe(input: Json): Json {
-    const name = busNameOf(input.Name);
-    if (!this.buses.has(name)) {
-      throw new ServiceError('ResourceNotFoundException', `Event bus ${name} does not exist.`);
-    }
-    return { Name: name, Arn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${name}` };
-  }
-
-  async putEvents(input: Json): Promise<Json> {
-    const results: Json[] = [];
-    const lines = new Map<string, string[]>();
-    for (const entry of checkedEntries(input)) {
-      const error = entryError(entry, this.buses);
-      if (error !== undefined) {
-        results.push(error);
-        continue;
-      }
-      const event = deliveredEvent(entry);
-      const bus = busNameOf(entry.EventBusName);
-      lines.set(bus, [...(lines.get(bus) ?? []), `${JSON.stringify(event)}\n`]);
-      results.push({ EventId: event.id });
-    }
-    // Delivered before the answer, in order: an event reported accepted is already in its file.
-    const writes = this.chain.then(async () => {
-      for (const [bus, text] of lines) await appendFile(this.fileOf(bus), text.join(''));
-    });
-    this.chain = writes.catch(() => {});
-    await writes;
-    return { FailedEntryCount: results.filter((r) => r.ErrorCode !== undefined).length, Entries: results };
-  }
-
-  async read(bus: string): Promise<DeliveredEvent[]> {
-    await this.chain;
-    let text: string;
-    try {
-      text = await readFile(this.fileOf(bus), 'utf8');
-    } catch {
-      return [];
-    }
-    return text
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as DeliveredEvent);
-  }
-
-  private fileOf(bus: string): string {
-    return path.join(this.dir, `${bus}.jsonl`);
-  }
-}
-
 /** Starts the local EventBridge on 127.0.0.1; the `default` bus exists from the start. */
 export async function startEventBridgeServer(options: EventBridgeServerOptions): Promise<EventBridgeServer> {
+  const buses = new Set(['default']);
+  let chain = Promise.resolve();
   await mkdir(options.dir, { recursive: true });
-  const buses = new LocalEventBuses(options.dir);
+  const fileOf = (bus: string) => path.join(options.dir, `${bus}.jsonl`);
+
+  const operations: JsonOperations = {
+    CreateEventBus(input) {
+      const name = String(input.Name ?? '');
+      if (!BUS_NAME.test(name))
+        throw new ServiceError('ValidationException', `Event bus name ${name} is not valid.`);
+      if (buses.has(name))
+        throw new ServiceError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
+      buses.add(name);
+      return { EventBusArn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${name}` };
+    },
+    DescribeEventBus(input) {
+      const name = busNameOf(input.Name);
+      if (!buses.has(name))
+        throw new ServiceError('ResourceNotFoundException', `Event bus ${name} does not exist.`);
+      return { Name: name, Arn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${name}` };
+    },
+    async PutEvents(input) {
+      const entries = Array.isArray(input.Entries) ? (input.Entries as Json[]) : [];
+      if (entries.length < 1 || entries.length > LOCAL_EVENTBRIDGE_LIMITS.maxEntries) {
+        throw new ServiceError(
+          'ValidationException',
+          `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${LOCAL_EVENTBRIDGE_LIMITS.maxEntries}`,
+        );
+      }
+      const total = entries.reduce((sum, entry) => sum + entrySize(entry), 0);
+      if (total > LOCAL_EVENTBRIDGE_LIMITS.maxEntryBytes) {
+        throw new ServiceError(
+          'ValidationException',
+          'Total size of the entries in the request is over the limit.',
+        );
+      }
+      const results: Json[] = [];
+      const lines = new Map<string, string[]>();
+      for (const entry of entries) {
+        const error = entryError(entry, buses);
+        if (error !== undefined) {
+          results.push(error);
+          continue;
+        }
+        const id = randomUUID();
+        const event: DeliveredEvent = {
+          id,
+          source: String(entry.Source),
+          detailType: String(entry.DetailType),
+          detail: String(entry.Detail),
+          resources: Array.isArray(entry.Resources) ? entry.Resources.map(String) : [],
+          ...(typeof entry.Time === 'number' ? { time: entry.Time } : {}),
+        };
+        const bus = busNameOf(entry.EventBusName);
+        lines.set(bus, [...(lines.get(bus) ?? []), `${JSON.stringify(event)}\n`]);
+        results.push({ EventId: id });
+      }
+      // Delivered before the answer, in order: an event reported accepted is already in its file.
+      const writes = chain.then(async () => {
+        for (const [bus, text] of lines) await appendFile(fileOf(bus), text.join(''));
+      });
+      chain = writes.catch(() => {});
+      await writes;
+      return { FailedEntryCount: results.filter((r) => r.ErrorCode !== undefined).length, Entries: results };
+    },
+  };
+
   const service = await startJsonService({
     targetPrefix: 'AWSEvents',
     contentType: 'application/x-amz-json-1.1',
-    operations: {
-      CreateEventBus: (input) => buses.create(input),
-      DescribeEventBus: (input) => buses.describe(input),
-      PutEvents: (input) => buses.putEvents(input),
-    },
+    operations,
     port: options.port,
   });
   return {
     endpoint: service.endpoint,
-    readDelivered: (bus) => buses.read(bus),
+    async readDelivered(bus) {
+      await chain;
+      let text: string;
+      try {
+        text = await readFile(fileOf(bus), 'utf8');
+      } catch {
+        return [];
+      }
+      return text
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as DeliveredEvent);
+    },
     async close() {
-      await buses.chain;
+      await chain;
       await service.close();
     },
   };
