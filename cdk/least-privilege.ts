@@ -18,7 +18,14 @@ export const IAM_ACTIONS = {
       'kinesis:GetShardIterator',
       'kinesis:ListShards',
     ],
-    dynamodb: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+    // ListStreams too: Lambda's guide lists it among what a DynamoDB stream's mapping needs, and
+    // AWS's own example policy grants it on the table's streams, so it stays on the one stream.
+    dynamodb: [
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+    ],
   },
   /** An S3 bucket as a stream source's on-failure destination: Lambda writes the whole invocation record. */
   failureBucket: ['s3:PutObject', 's3:ListBucket'],

@@ -99,10 +99,15 @@ describe('a DynamoDB stream source', () => {
     const statements = roleStatements(template);
     expect(statements).toContainEqual({
       effect: 'Allow',
-      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      actions: [
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+      ],
       resources: [{ 'Fn::GetAtt': [table, 'StreamArn'] }],
     });
-    expect(statements.flatMap((s) => s.actions).filter((a) => a.startsWith('dynamodb:'))).toHaveLength(3);
+    expect(statements.flatMap((s) => s.actions).filter((a) => a.startsWith('dynamodb:'))).toHaveLength(4);
   });
 
   it('grants kms:Decrypt on the table key of a customer-managed table', () => {
