@@ -68,7 +68,7 @@ export interface ResolvedDestination {
   /** IAM condition keys the write is granted under (CloudWatch: the namespace). */
   readonly conditions?: Record<string, Record<string, string>>;
   /** A DynamoDB table's key attributes, when the construct can see its schema. */
-  readonly tableKeys?: { readonly partitionKey: string; readonly sortKey?: string };
+  readonly tableKeys?: { readonly partitionKey: TableKey; readonly sortKey?: TableKey };
 }
 
 function isQueue(resource: PipelineSource | PipelineDestination): resource is IQueue {
@@ -104,13 +104,37 @@ export function resolveSource(source: PipelineSource): ResolvedSource {
   return { kind: SourceKind.Kinesis, stream: source };
 }
 
-/** A new `Table` can tell its key schema; an imported one cannot. Told by kind, not class. */
+/** A key attribute of a table's key schema: its name and type (`S`, `N` or `B`). */
+export interface TableKey {
+  readonly name: string;
+  readonly type: 'S' | 'N' | 'B';
+}
+
+/** What a new `Table` tells of its key schema: `schemaV2()` (aws-cdk-lib 2.2xx+), else the deprecated `schema()`. */
+interface SchemaReader {
+  schemaV2?: () => { partitionKeys: readonly TableKey[]; sortKeys: readonly TableKey[] };
+  schema?: () => { partitionKey: TableKey; sortKey?: TableKey };
+}
+
+/**
+ * A new `Table` can tell its key schema; an imported one cannot. Told by kind, not class.
+ * `schemaV2()` when the user's aws-cdk-lib has it, so that synth prints no deprecation warning.
+ */
 function tableKeysOf(table: ITable): ResolvedDestination['tableKeys'] {
-  const schema = (table as { schema?: () => { partitionKey: { name: string }; sortKey?: { name: string } } })
-    .schema;
-  if (typeof schema !== 'function') return undefined;
-  const { partitionKey, sortKey } = schema.call(table);
-  return { partitionKey: partitionKey.name, ...(sortKey === undefined ? {} : { sortKey: sortKey.name }) };
+  const reader = table as ITable & SchemaReader;
+  const key = ({ name, type }: TableKey): TableKey => ({ name, type });
+  if (typeof reader.schemaV2 === 'function') {
+    const { partitionKeys, sortKeys } = reader.schemaV2();
+    // Multi-attribute keys have no one name a ready-made function could take: the user sets them.
+    if (partitionKeys.length !== 1 || sortKeys.length > 1) return undefined;
+    return {
+      partitionKey: key(partitionKeys[0]),
+      ...(sortKeys.length === 0 ? {} : { sortKey: key(sortKeys[0]) }),
+    };
+  }
+  if (typeof reader.schema !== 'function') return undefined;
+  const { partitionKey, sortKey } = reader.schema();
+  return { partitionKey: key(partitionKey), ...(sortKey === undefined ? {} : { sortKey: key(sortKey) }) };
 }
 
 /** The newer destination kinds, told apart by the property only each has. */

@@ -35,6 +35,10 @@ export interface SinkTuning {
   readonly tablePartitionKey?: string;
   /** DynamoDB destination only: the table's sort key attribute (TABLE_SORT_KEY); read from a new `Table`. */
   readonly tableSortKey?: string;
+  /** DynamoDB destination only: the partition key's type, `S`, `N` or `B` (TABLE_PARTITION_KEY_TYPE); read from a new `Table`. */
+  readonly tablePartitionKeyType?: 'S' | 'N' | 'B';
+  /** DynamoDB destination only: the sort key's type (TABLE_SORT_KEY_TYPE); read from a new `Table`. */
+  readonly tableSortKeyType?: 'S' | 'N' | 'B';
   /** EventBridge destination only: the events' Source (EVENT_SOURCE; default `lambda-async-sink`). */
   readonly eventSource?: string;
   /** EventBridge destination only: the events' DetailType (EVENT_DETAIL_TYPE; default `record`). */
@@ -115,8 +119,14 @@ export function tableKeyVariables(destination: ResolvedDestination): Record<stri
   const keys = destination.tableKeys;
   if (keys === undefined) return {};
   return {
-    [DESTINATION_OPTION_VARIABLES.tablePartitionKey]: keys.partitionKey,
-    ...(keys.sortKey === undefined ? {} : { [DESTINATION_OPTION_VARIABLES.tableSortKey]: keys.sortKey }),
+    [DESTINATION_OPTION_VARIABLES.tablePartitionKey]: keys.partitionKey.name,
+    [DESTINATION_OPTION_VARIABLES.tablePartitionKeyType]: keys.partitionKey.type,
+    ...(keys.sortKey === undefined
+      ? {}
+      : {
+          [DESTINATION_OPTION_VARIABLES.tableSortKey]: keys.sortKey.name,
+          [DESTINATION_OPTION_VARIABLES.tableSortKeyType]: keys.sortKey.type,
+        }),
   };
 }
 

@@ -95,6 +95,16 @@ export function booleanVariable(
   return check.boolean(name, lower === 'true' ? true : lower === 'false' ? false : value);
 }
 
+/** One of `values`, or `undefined` when unset. */
+export function optionalChoiceVariable<T extends string>(
+  env: Environment,
+  name: FunctionVariable,
+  values: readonly T[],
+): T | undefined {
+  const value = variableValue(env, name);
+  return value === undefined ? undefined : check.oneOf(name, value, values);
+}
+
 /** One of `values`, or `fallback` when unset. */
 export function choiceVariable<T extends string>(
   env: Environment,

@@ -58,6 +58,10 @@ export const DESTINATION_OPTION_VARIABLES = {
   tablePartitionKey: 'TABLE_PARTITION_KEY',
   /** The DynamoDB table's sort key attribute, if it has one. */
   tableSortKey: 'TABLE_SORT_KEY',
+  /** The type (`S`, `N` or `B`) of the table's partition key, so that items of another fail alone. */
+  tablePartitionKeyType: 'TABLE_PARTITION_KEY_TYPE',
+  /** The type (`S`, `N` or `B`) of the table's sort key. */
+  tableSortKeyType: 'TABLE_SORT_KEY_TYPE',
   /** The EventBridge events' Source (default `lambda-async-sink`). */
   eventSource: 'EVENT_SOURCE',
   /** The EventBridge events' DetailType (default `record`). */
@@ -84,6 +88,8 @@ export const DESTINATION_OPTION_KINDS = {
   appendNewline: DestinationKind.Firehose,
   tablePartitionKey: DestinationKind.DynamoDb,
   tableSortKey: DestinationKind.DynamoDb,
+  tablePartitionKeyType: DestinationKind.DynamoDb,
+  tableSortKeyType: DestinationKind.DynamoDb,
   eventSource: DestinationKind.EventBridge,
   eventDetailType: DestinationKind.EventBridge,
   shardRateLimit: DestinationKind.Kinesis,

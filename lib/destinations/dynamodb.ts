@@ -14,12 +14,21 @@ import type { Destination, EntryResult } from '../core/types.js';
 import { type DefaultClientOptions, defaultClientConfig } from './default-client.js';
 import { DestinationConfigurationError } from './destination-configuration-error.js';
 import { dynamoDbItemSize } from './dynamodb-item-size.js';
+import {
+  DYNAMODB_KEY_TYPES,
+  type DynamoDbKeyType,
+  KeySchemaKnowledge,
+  KeySchemaMismatchError,
+  keyTypeOf,
+  keyTypeProblem,
+} from './dynamodb-key-schema.js';
 import { MalformedResponseError } from './malformed-response-error.js';
-import { stringOption } from './option-checks.js';
+import { optionalChoiceOption, stringOption } from './option-checks.js';
 import { utf8Length } from './utf8.js';
 import { classifyWholeRequestError } from './whole-request-errors.js';
 
 export type { NativeAttributeValue } from '@aws-sdk/util-dynamodb';
+export type { DynamoDbKeyType } from './dynamodb-key-schema.js';
 
 /** An item or key in plain JavaScript values; marshalled with `@aws-sdk/util-dynamodb`. */
 export type DynamoDbItem = Readonly<Record<string, NativeAttributeValue>>;
@@ -35,6 +44,15 @@ export interface DynamoDbDestinationOptions extends DefaultClientOptions {
   readonly partitionKey: string;
   /** The table's sort key attribute, if it has one. */
   readonly sortKey?: string;
+  /**
+   * The partition key's type in the table's key schema (`'S'`, `'N'` or `'B'`). When given
+   * (with `sortKeyType` for a sort key), an item whose key has another type fails alone before
+   * any request, and DynamoDB refusing a key means these options are wrong: sending stops.
+   * When omitted, a key DynamoDB refuses for an item alone stops sending as well.
+   */
+  readonly partitionKeyType?: DynamoDbKeyType;
+  /** The sort key's type in the table's key schema; see `partitionKeyType`. */
+  readonly sortKeyType?: DynamoDbKeyType;
   /** Your own client; when omitted the destination creates one (see {@link DefaultClientOptions}). */
   readonly client?: DynamoDBClient;
   /** How items are marshalled. Default: undefined values removed, class instances refused. */
@@ -79,6 +97,8 @@ interface PreparedWrite {
   readonly size: number;
   /** The item's key, as a string: the ordering key, and how unprocessed items are matched. */
   readonly key: string;
+  /** The key attributes' types, e.g. `'SN'`: what DynamoDB's key schema is checked against. */
+  readonly keyTypes: string;
   readonly problem?: string;
 }
 
@@ -91,6 +111,8 @@ class TableWriter {
     private readonly tableName: string,
     private readonly keyAttributes: readonly string[],
     private readonly marshalling: marshallOptions,
+    /** Each key attribute's declared type, in the order of `keyAttributes`. */
+    private readonly keyTypes: readonly (DynamoDbKeyType | undefined)[],
   ) {}
 
   prepare(entry: DynamoDbEntry): PreparedWrite {
@@ -105,7 +127,13 @@ class TableWriter {
     const isPut = 'put' in entry;
     const native = isPut ? entry.put : (entry as { delete: DynamoDbItem }).delete;
     if (typeof native !== 'object' || native === null) {
-      return { request: {}, size: 0, key: '', problem: 'an entry must be { put: item } or { delete: key }' };
+      return {
+        request: {},
+        size: 0,
+        key: '',
+        keyTypes: '',
+        problem: 'an entry must be { put: item } or { delete: key }',
+      };
     }
     const item = marshall(native, this.marshalling) as Record<string, AttributeValue>;
     const measured = dynamoDbItemSize(item);
@@ -113,15 +141,19 @@ class TableWriter {
     const keyProblem = this.keyProblem(item, isPut);
     const request: WriteRequest = isPut ? { PutRequest: { Item: item } } : { DeleteRequest: { Key: item } };
     const problem = typeof measured === 'string' ? measured : keyProblem;
-    return { request, size, key: keyProblem === undefined ? this.keyOf(item) : '', problem };
+    const keyTypes = this.keyAttributes.map((name) => keyTypeOf(item[name]) ?? '').join('');
+    return { request, size, key: keyProblem === undefined ? this.keyOf(item) : '', keyTypes, problem };
   }
 
   private keyProblem(item: Record<string, AttributeValue>, isPut: boolean): string | undefined {
     for (const [index, name] of this.keyAttributes.entries()) {
       const value = item[name];
-      if (value?.N !== undefined) continue;
-      const bytes = value?.S !== undefined ? utf8Length(value.S) : value?.B?.byteLength;
-      if (bytes === undefined) return `key attribute ${name} must be a string, number or binary`;
+      const type = keyTypeOf(value);
+      if (type === undefined) return `key attribute ${name} must be a string, number or binary`;
+      const typeProblem = keyTypeProblem(name, type, this.keyTypes[index]);
+      if (typeProblem !== undefined) return typeProblem;
+      if (type === 'N') continue;
+      const bytes = value?.S !== undefined ? utf8Length(value.S) : (value?.B?.byteLength ?? 0);
       const max = index === 0 ? DYNAMODB_LIMITS.maxPartitionKeyBytes : DYNAMODB_LIMITS.maxSortKeyBytes;
       if (bytes === 0 || bytes > max)
         return `key attribute ${name} must have 1 to ${max} bytes; it has ${bytes}`;
@@ -172,14 +204,8 @@ class TableWriter {
   }
 }
 
-/** A DynamoDB destination (`BatchWriteItem`); checks its options at creation. */
-export function dynamoDbDestination(options: DynamoDbDestinationOptions): DynamoDbDestination {
-  const tableName = stringOption(
-    'tableName',
-    options.tableName,
-    TABLE,
-    "a table name (3 to 255 of [a-zA-Z0-9_.-]) or a table's ARN",
-  );
+/** The key attributes' names and declared types from the options, checked. */
+function tableKeyOptions(options: DynamoDbDestinationOptions) {
   const partitionKey = stringOption(
     'partitionKey',
     options.partitionKey,
@@ -193,14 +219,32 @@ export function dynamoDbDestination(options: DynamoDbDestinationOptions): Dynamo
   if (sortKey === partitionKey) {
     throw new DestinationConfigurationError('sortKey', 'sortKey must differ from partitionKey');
   }
-  const writer = new TableWriter(
-    tableName,
-    sortKey === undefined ? [partitionKey] : [partitionKey, sortKey],
-    {
-      removeUndefinedValues: true,
-      ...options.marshallOptions,
-    },
+  const partitionKeyType = optionalChoiceOption(
+    'partitionKeyType',
+    options.partitionKeyType,
+    DYNAMODB_KEY_TYPES,
   );
+  const sortKeyType = optionalChoiceOption('sortKeyType', options.sortKeyType, DYNAMODB_KEY_TYPES);
+  if (sortKeyType !== undefined && sortKey === undefined) {
+    throw new DestinationConfigurationError('sortKeyType', 'sortKeyType needs sortKey');
+  }
+  return sortKey === undefined
+    ? { names: [partitionKey], types: [partitionKeyType] }
+    : { names: [partitionKey, sortKey], types: [partitionKeyType, sortKeyType] };
+}
+
+/** A DynamoDB destination (`BatchWriteItem`); checks its options at creation. */
+export function dynamoDbDestination(options: DynamoDbDestinationOptions): DynamoDbDestination {
+  const tableName = stringOption(
+    'tableName',
+    options.tableName,
+    TABLE,
+    "a table name (3 to 255 of [a-zA-Z0-9_.-]) or a table's ARN",
+  );
+  const keys = tableKeyOptions(options);
+  const marshalling = { removeUndefinedValues: true, ...options.marshallOptions };
+  const writer = new TableWriter(tableName, keys.names, marshalling, keys.types);
+  const keySchema = new KeySchemaKnowledge(keys.names, keys.types);
   const client = options.client ?? new DynamoDBClient(defaultClientConfig('DYNAMODB', options));
 
   return {
@@ -221,13 +265,19 @@ export function dynamoDbDestination(options: DynamoDbDestinationOptions): Dynamo
         : undefined;
     },
     async send(entries, signal) {
-      const output = await client.send(new BatchWriteItemCommand(writer.input(entries)), {
-        abortSignal: signal,
-      });
+      const keyTypes = entries.map((entry) => writer.prepare(entry).keyTypes);
+      const output = await client
+        .send(new BatchWriteItemCommand(writer.input(entries)), { abortSignal: signal })
+        .catch((error: unknown) => {
+          throw keySchema.refusal(error, keyTypes) ?? error;
+        });
+      keySchema.learn(keyTypes);
       return writer.results(output, entries);
     },
     classifyError: (error) =>
-      classifyWholeRequestError(error, { bisect: BISECT_CODES, retryable: RETRYABLE_CODES }),
+      error instanceof KeySchemaMismatchError
+        ? { kind: 'fatal', code: error.name, message: error.message }
+        : classifyWholeRequestError(error, { bisect: BISECT_CODES, retryable: RETRYABLE_CODES }),
     // BatchWriteItem refuses a request that holds one key twice: the core keeps keys apart.
     orderingKeyOf: (entry) => writer.prepare(entry).key,
     distinctKeysPerRequest: true,

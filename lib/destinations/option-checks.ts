@@ -59,3 +59,12 @@ export function contentBasedDeduplicationOption(
   }
   return contentBasedDeduplication;
 }
+
+/** Returns `value` (or undefined when not given) after checking it is one of `values`. */
+export function optionalChoiceOption<T extends string>(
+  option: string,
+  value: T | undefined,
+  values: readonly T[],
+): T | undefined {
+  return value === undefined ? undefined : check.oneOf(option, value, values);
+}

@@ -10,7 +10,7 @@ import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AsyncSinkPipeline, type AsyncSinkPipelineProps } from '../../cdk/async-sink-pipeline.js';
 import { FUNCTION_DEFAULTS } from '../../cdk/defaults.js';
 import { cloudWatchNamespace } from '../../cdk/endpoints.js';
@@ -118,7 +118,9 @@ describe('least privilege for the newer kinds', () => {
     });
   });
 
-  it('names a new table’s keys to the function, and refuses an imported table without them', () => {
+  it('names a new table’s keys and their types to the function, and refuses an imported table without them', () => {
+    // Table.schema() is deprecated (a warning at synth): schemaV2() is read instead.
+    const deprecatedSchema = vi.spyOn(Table.prototype, 'schema');
     const { environment } = build(
       (stack) =>
         new Table(stack, 'Destination', {
@@ -126,14 +128,24 @@ describe('least privilege for the newer kinds', () => {
           sortKey: { name: 'sk', type: AttributeType.NUMBER },
         }),
     );
-    expect(environment).toMatchObject({ TABLE_PARTITION_KEY: 'pk', TABLE_SORT_KEY: 'sk' });
+    expect(environment).toMatchObject({
+      TABLE_PARTITION_KEY: 'pk',
+      TABLE_PARTITION_KEY_TYPE: 'S',
+      TABLE_SORT_KEY: 'sk',
+      TABLE_SORT_KEY_TYPE: 'N',
+    });
+    expect(deprecatedSchema).not.toHaveBeenCalled();
+    deprecatedSchema.mockRestore();
 
     const imported = (stack: Stack) => Table.fromTableName(stack, 'Destination', 'orders');
     expect(() => build(imported)).toThrow(PipelineConfigurationError);
     expect(() => build(imported)).toThrow(/tuning.tablePartitionKey/);
-    expect(build(imported, { tuning: { tablePartitionKey: 'id' } }).environment).toMatchObject({
+    expect(
+      build(imported, { tuning: { tablePartitionKey: 'id', tablePartitionKeyType: 'N' } }).environment,
+    ).toMatchObject({
       TABLE_NAME: 'orders',
       TABLE_PARTITION_KEY: 'id',
+      TABLE_PARTITION_KEY_TYPE: 'N',
     });
   });
 

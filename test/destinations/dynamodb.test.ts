@@ -77,6 +77,17 @@ describe('dynamoDbDestination', () => {
     expect(() =>
       dynamoDbDestination({ tableName: 'orders', partitionKey: 'a', sortKey: 'a', ...local }),
     ).toThrow(/sortKey must differ/);
+    expect(() =>
+      dynamoDbDestination({
+        tableName: 'orders',
+        partitionKey: 'pk',
+        partitionKeyType: 'X' as 'S',
+        ...local,
+      }),
+    ).toThrow(/partitionKeyType/);
+    expect(() =>
+      dynamoDbDestination({ tableName: 'orders', partitionKey: 'pk', sortKeyType: 'N', ...local }),
+    ).toThrow(/sortKeyType needs sortKey/);
   });
 
   it('takes 25 items and 400 KB per item, as BatchWriteItem allows', () => {
@@ -262,6 +273,109 @@ describe('DynamoDB destination against dynalite', () => {
         .filter((r) => r.id !== 'b11')
         .map((r) => r.id)
         .sort(),
+    );
+    destination.client.destroy();
+  });
+
+  /** The destination with each call to `send` counted. */
+  function counted(destination: ReturnType<typeof dynamoDbDestination>) {
+    const calls = { requests: 0 };
+    const counting = {
+      ...destination,
+      send: (entries: readonly DynamoDbEntry[], signal: AbortSignal) => {
+        calls.requests++;
+        return destination.send(entries, signal);
+      },
+    };
+    return { counting, calls };
+  }
+
+  it('stops sending when every item has a key of another type than the table: a configuration error, no item poison', async () => {
+    // Arrange: the table's sort key is a string; every item's is a number.
+    const { tableName, destination } = await freshTable();
+    const { counting, calls } = counted(destination);
+    const records: SinkRecord<DynamoDbEntry>[] = Array.from({ length: 25 }, (_, i) => ({
+      id: `t${i}`,
+      entries: [{ put: { pk: `t${i}`, sk: i } }],
+    }));
+
+    // Act
+    const result = await new AsyncSink(counting).run(records);
+
+    // Assert: bisecting found an item refused alone with no key type ever taken: fatal, not poison.
+    expect(result.stats.fatalError).toMatch(
+      /^KeySchemaMismatch: DynamoDB refuses the key \(.*does not match the schema\), although it has the destination's key attributes \(partitionKey pk, sortKey sk\)/,
+    );
+    expect(result.outcomes.map((o) => o.status === 'failed' && o.code)).toEqual(
+      records.map(() => FailureCode.SendingStopped),
+    );
+    // Sending stopped at the first item refused alone, long before each item had been tried alone.
+    expect(calls.requests).toBeLessThan(records.length);
+    expect(await scanTable(direct, tableName)).toEqual([]);
+    destination.client.destroy();
+  });
+
+  it('with the key types declared, fails an item of another key type alone before any request and stores the others', async () => {
+    // Arrange
+    const { tableName } = await freshTable();
+    const destination = dynamoDbDestination({
+      tableName,
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      partitionKeyType: 'S',
+      sortKeyType: 'S',
+      region: LOCAL_AWS.region,
+      endpoint: server.endpoint,
+    });
+    const { counting, calls } = counted(destination);
+    const records: SinkRecord<DynamoDbEntry>[] = Array.from({ length: 25 }, (_, i) => ({
+      id: `d${i}`,
+      entries: [{ put: { pk: `d${i}`, sk: i === 7 ? 7 : 's' } }],
+    }));
+
+    // Act
+    const result = await new AsyncSink(counting).run(records);
+
+    // Assert
+    expect(result.outcomes.filter((o) => o.status === 'failed')).toEqual([
+      {
+        id: 'd7',
+        status: 'failed',
+        code: FailureCode.InvalidEntry,
+        reason: "key attribute sk must be a string, as in the table's key schema; it is a number",
+      },
+    ]);
+    expect(calls.requests).toBe(1);
+    expect((await scanTable(direct, tableName)).length).toBe(24);
+    destination.client.destroy();
+  });
+
+  it('with declared key types the table does not have, stops sending at the first refusal', async () => {
+    // Arrange: the table's sort key is a string; the options say number.
+    const { tableName } = await freshTable();
+    const destination = dynamoDbDestination({
+      tableName,
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      partitionKeyType: 'S',
+      sortKeyType: 'N',
+      region: LOCAL_AWS.region,
+      endpoint: server.endpoint,
+    });
+    const { counting, calls } = counted(destination);
+    const records: SinkRecord<DynamoDbEntry>[] = Array.from({ length: 20 }, (_, i) => ({
+      id: `n${i}`,
+      entries: [{ put: { pk: `n${i}`, sk: i } }],
+    }));
+
+    // Act
+    const result = await new AsyncSink(counting).run(records);
+
+    // Assert
+    expect(result.stats.fatalError).toMatch(/^KeySchemaMismatch: /);
+    expect(calls.requests).toBe(1);
+    expect(result.outcomes.every((o) => o.status === 'failed' && o.code === FailureCode.SendingStopped)).toBe(
+      true,
     );
     destination.client.destroy();
   });

@@ -185,6 +185,12 @@ describe('the newer functions fail at cold start on a wrong environment, naming 
       message: /Environment variable TABLE_NAME is invalid: tableName must be a table name/,
     },
     {
+      kind: 'dynamodb',
+      env: { TABLE_NAME: 'orders', TABLE_PARTITION_KEY: 'id', TABLE_PARTITION_KEY_TYPE: 'string' },
+      variable: 'TABLE_PARTITION_KEY_TYPE',
+      message: /Environment variable TABLE_PARTITION_KEY_TYPE must be one of S, N, B; got "string"/,
+    },
+    {
       kind: 'eventbridge',
       env: {},
       variable: 'EVENT_BUS_NAME',

@@ -791,6 +791,23 @@ describe('bad input: records to the newer destinations (DynamoDB, EventBridge, S
       }),
     ),
     {
+      name: 'DynamoDB: with TABLE_PARTITION_KEY_TYPE, a key of another type is poison before any request, drop policy: dropped',
+      pipeline: 'kinesis-to-dynamodb',
+      env: { TABLE_PARTITION_KEY_TYPE: 'S' },
+      poison: 'drop',
+      requests: 1,
+      records: () => [
+        [
+          kinesis(JSON.stringify({ id: 42, note: NOT_LOGGED })),
+          dropped(
+            'InvalidEntry',
+            /^key attribute id must be a string, as in the table's key schema; it is a number$/,
+          ),
+        ],
+        [kinesis(JSON.stringify({ id: '42' })), delivered()],
+      ],
+    },
+    {
       name: 'DynamoDB: a number beyond 2^53 cannot be marshalled: that record fails, the others arrive',
       pipeline: 'kinesis-to-dynamodb',
       records: () => [
@@ -1184,6 +1201,26 @@ describe('bad input: the destination refuses every call', () => {
       expect(await target.read()).toEqual([]);
     },
   );
+
+  it('DynamoDB: a key of another type than the table in every record stops sending, dropping nothing under the drop policy', async () => {
+    // Arrange: the table's key id is a string; every record's id is a number.
+    const target = await freshTarget(services, 'dynamodb');
+    const { handler } = await build('sqs-to-dynamodb', { target, poison: 'drop' });
+    const records = Array.from({ length: 30 }, (_, index) => sqs(JSON.stringify({ id: index, n: index })));
+
+    // Act
+    const { response, thrown } = await invoke(handler, sqsEvent(records));
+
+    // Assert: a configuration error, not 30 poison records to drop.
+    expect(thrown?.name).toBe('WholeBatchFailedError');
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
+      records.map(recordId),
+    );
+    const summary = onlySummary();
+    expect(summary).toMatchObject({ records: 30, failed: 30, poison: { found: 0, dropped: 0 } });
+    expect(String(summary.fatalError)).toMatch(/^KeySchemaMismatch: DynamoDB refuses the key/);
+    expect(await target.read()).toEqual([]);
+  });
 
   it('KMS throttling is retried, not fatal: every record arrives', async () => {
     const target = await freshTarget(services, 'kinesis');
