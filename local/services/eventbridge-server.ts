@@ -31,6 +31,8 @@ export interface DeliveredEvent {
   readonly detail: string;
   readonly resources: readonly string[];
   readonly time?: number;
+  /** The global endpoint's id the request named (`EndpointId`), if any. */
+  readonly endpointId?: string;
 }
 
 /** A running local EventBridge endpoint. */
@@ -46,6 +48,9 @@ export interface EventBridgeServer {
 export const LOCAL_EVENTBRIDGE_LIMITS = { maxEntries: 10, maxEntryBytes: 256 * 1024 - 1 } as const;
 
 type Json = Record<string, unknown>;
+
+/** PutEvents' EndpointId: 1 to 50 characters, `[A-Za-z0-9-]+[.][A-Za-z0-9-]+` (API reference). */
+const ENDPOINT_ID = /^(?=.{1,50}$)[A-Za-z0-9-]+\.[A-Za-z0-9-]+$/;
 
 const BUS_NAME = /^[\w/.-]{1,256}$/;
 
@@ -127,6 +132,10 @@ export async function startEventBridgeServer(options: EventBridgeServerOptions):
           `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${LOCAL_EVENTBRIDGE_LIMITS.maxEntries}`,
         );
       }
+      const endpointId = input.EndpointId;
+      if (endpointId !== undefined && !(typeof endpointId === 'string' && ENDPOINT_ID.test(endpointId))) {
+        throw new ServiceError('ValidationException', `Value at 'endpointId' failed to satisfy constraint.`);
+      }
       const total = entries.reduce((sum, entry) => sum + entrySize(entry), 0);
       if (total > LOCAL_EVENTBRIDGE_LIMITS.maxEntryBytes) {
         throw new ServiceError(
@@ -150,6 +159,7 @@ export async function startEventBridgeServer(options: EventBridgeServerOptions):
           detail: String(entry.Detail),
           resources: Array.isArray(entry.Resources) ? entry.Resources.map(String) : [],
           ...(typeof entry.Time === 'number' ? { time: entry.Time } : {}),
+          ...(endpointId === undefined ? {} : { endpointId }),
         };
         const bus = busNameOf(entry.EventBusName);
         lines.set(bus, [...(lines.get(bus) ?? []), `${JSON.stringify(event)}\n`]);

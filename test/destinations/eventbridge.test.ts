@@ -1,4 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+// A global endpoint is signed with SigV4a: the SDK needs this package loaded, as a user's function does.
+import '@aws-sdk/signature-v4a';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AsyncSink } from '../../lib/core/index.js';
 import { putEventsInput, putEventsResults } from '../../lib/destinations/eventbridge.js';
 import {
   DestinationConfigurationError,
@@ -6,6 +13,8 @@ import {
   type EventBridgeEntry,
   eventBridgeDestination,
 } from '../../lib/destinations/index.js';
+import { type EventBridgeServer, LOCAL_AWS, startEventBridgeServer } from '../../local/index.js';
+import { LOCAL_ENV } from './destination-cases.js';
 
 const local = { region: 'us-east-1' };
 const event = (detail = '{"a":1}'): EventBridgeEntry => ({
@@ -95,5 +104,62 @@ describe('eventBridgeDestination', () => {
 
   it('refuses a response with the wrong number of entries', () => {
     expect(() => putEventsResults({ $metadata: {}, Entries: [] }, 1)).toThrow(/0 entries for 1 sent/);
+  });
+});
+
+describe('eventBridgeDestination with a global endpoint id, against the local EventBridge', () => {
+  let dir: string;
+  let server: EventBridgeServer;
+
+  beforeAll(async () => {
+    for (const [name, value] of Object.entries(LOCAL_ENV)) vi.stubEnv(name, value);
+    dir = await mkdtemp(path.join(tmpdir(), 'eventbridge-endpoint-id-'));
+    server = await startEventBridgeServer({ dir });
+    const direct = new EventBridgeClient({
+      ...LOCAL_AWS,
+      credentials: { ...LOCAL_AWS.credentials },
+      endpoint: server.endpoint,
+    });
+    await direct.send(new CreateEventBusCommand({ Name: 'global' })).finally(() => direct.destroy());
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+    vi.unstubAllEnvs();
+  });
+
+  it('puts EndpointId on every request (signed with SigV4a) within the same entry and size limits', async () => {
+    // Arrange: 12 events of about 100 KB, so a request holds two of them (under 256 KB).
+    const destination = eventBridgeDestination({
+      eventBusName: 'global',
+      endpointId: 'abcde.veo',
+      region: LOCAL_AWS.region,
+      endpoint: server.endpoint,
+    });
+    const sent: number[] = [];
+    const counting = {
+      ...destination,
+      send: (entries: readonly EventBridgeEntry[], signal: AbortSignal) => {
+        sent.push(entries.length);
+        return destination.send(entries, signal);
+      },
+    };
+    const records = Array.from({ length: 12 }, (_, i) => ({
+      id: `g${i}`,
+      entries: [event(JSON.stringify({ i, pad: 'p'.repeat(100_000) }))],
+    }));
+
+    // Act
+    const result = await new AsyncSink(counting).run(records);
+
+    // Assert
+    expect(result.outcomes.every((outcome) => outcome.status === 'done')).toBe(true);
+    expect(sent).toEqual([2, 2, 2, 2, 2, 2]);
+    const delivered = await server.readDelivered('global');
+    expect(delivered.map((e) => e.endpointId)).toEqual(records.map(() => 'abcde.veo'));
+    expect(delivered.map((e) => JSON.parse(e.detail).i).sort((a, b) => a - b)).toEqual(
+      records.map((_, i) => i),
+    );
+    destination.client.destroy();
   });
 });
