@@ -101,6 +101,54 @@ function entryError(entry: Json, buses: ReadonlySet<string>): Json | undefined {
   return undefined;
 }
 
+/** Checks a PutEvents request as a whole, then each entry: the answer per entry, and the events to deliver by bus. */
+function acceptEvents(
+  input: Json,
+  buses: ReadonlySet<string>,
+): { results: Json[]; lines: Map<string, string[]> } {
+  const entries = Array.isArray(input.Entries) ? (input.Entries as Json[]) : [];
+  if (entries.length < 1 || entries.length > LOCAL_EVENTBRIDGE_LIMITS.maxEntries) {
+    throw new ServiceError(
+      'ValidationException',
+      `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${LOCAL_EVENTBRIDGE_LIMITS.maxEntries}`,
+    );
+  }
+  const endpointId = input.EndpointId;
+  if (endpointId !== undefined && !(typeof endpointId === 'string' && ENDPOINT_ID.test(endpointId))) {
+    throw new ServiceError('ValidationException', `Value at 'endpointId' failed to satisfy constraint.`);
+  }
+  const total = entries.reduce((sum, entry) => sum + entrySize(entry), 0);
+  if (total > LOCAL_EVENTBRIDGE_LIMITS.maxEntryBytes) {
+    throw new ServiceError(
+      'ValidationException',
+      'Total size of the entries in the request is over the limit.',
+    );
+  }
+  const results: Json[] = [];
+  const lines = new Map<string, string[]>();
+  for (const entry of entries) {
+    const error = entryError(entry, buses);
+    if (error !== undefined) {
+      results.push(error);
+      continue;
+    }
+    const id = randomUUID();
+    const event: DeliveredEvent = {
+      id,
+      source: String(entry.Source),
+      detailType: String(entry.DetailType),
+      detail: String(entry.Detail),
+      resources: Array.isArray(entry.Resources) ? entry.Resources.map(String) : [],
+      ...(typeof entry.Time === 'number' ? { time: entry.Time } : {}),
+      ...(endpointId === undefined ? {} : { endpointId }),
+    };
+    const bus = busNameOf(entry.EventBusName);
+    lines.set(bus, [...(lines.get(bus) ?? []), `${JSON.stringify(event)}\n`]);
+    results.push({ EventId: id });
+  }
+  return { results, lines };
+}
+
 /** Starts the local EventBridge on 127.0.0.1; the `default` bus exists from the start. */
 export async function startEventBridgeServer(options: EventBridgeServerOptions): Promise<EventBridgeServer> {
   const buses = new Set(['default']);
@@ -125,46 +173,7 @@ export async function startEventBridgeServer(options: EventBridgeServerOptions):
       return { Name: name, Arn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${name}` };
     },
     async PutEvents(input) {
-      const entries = Array.isArray(input.Entries) ? (input.Entries as Json[]) : [];
-      if (entries.length < 1 || entries.length > LOCAL_EVENTBRIDGE_LIMITS.maxEntries) {
-        throw new ServiceError(
-          'ValidationException',
-          `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${LOCAL_EVENTBRIDGE_LIMITS.maxEntries}`,
-        );
-      }
-      const endpointId = input.EndpointId;
-      if (endpointId !== undefined && !(typeof endpointId === 'string' && ENDPOINT_ID.test(endpointId))) {
-        throw new ServiceError('ValidationException', `Value at 'endpointId' failed to satisfy constraint.`);
-      }
-      const total = entries.reduce((sum, entry) => sum + entrySize(entry), 0);
-      if (total > LOCAL_EVENTBRIDGE_LIMITS.maxEntryBytes) {
-        throw new ServiceError(
-          'ValidationException',
-          'Total size of the entries in the request is over the limit.',
-        );
-      }
-      const results: Json[] = [];
-      const lines = new Map<string, string[]>();
-      for (const entry of entries) {
-        const error = entryError(entry, buses);
-        if (error !== undefined) {
-          results.push(error);
-          continue;
-        }
-        const id = randomUUID();
-        const event: DeliveredEvent = {
-          id,
-          source: String(entry.Source),
-          detailType: String(entry.DetailType),
-          detail: String(entry.Detail),
-          resources: Array.isArray(entry.Resources) ? entry.Resources.map(String) : [],
-          ...(typeof entry.Time === 'number' ? { time: entry.Time } : {}),
-          ...(endpointId === undefined ? {} : { endpointId }),
-        };
-        const bus = busNameOf(entry.EventBusName);
-        lines.set(bus, [...(lines.get(bus) ?? []), `${JSON.stringify(event)}\n`]);
-        results.push({ EventId: id });
-      }
+      const { results, lines } = acceptEvents(input, buses);
       // Delivered before the answer, in order: an event reported accepted is already in its file.
       const writes = chain.then(async () => {
         for (const [bus, text] of lines) await appendFile(fileOf(bus), text.join(''));
