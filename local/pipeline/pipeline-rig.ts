@@ -27,6 +27,7 @@ import {
   sourceSettled,
 } from './pipeline-source.js';
 import { type ProducedRecords, type ProducerPlan, produceToQueue, produceToStream } from './producers.js';
+import { sampleMetricDatum } from './sample-records.js';
 
 /** How the rig is made: the source's shape and the fault proxy's faults. */
 export interface RigOptions extends SourceShape {
@@ -136,9 +137,13 @@ export async function startRigPoller(
   return poller;
 }
 
-/** Starts writing `plan` into the rig's source. */
-export function produceInto(rig: PipelineRig, plan: ProducerPlan): Promise<ProducedRecords> {
+/** Starts writing `plan` into the rig's source; to CloudWatch, whose functions take metric data only, a datum per record. */
+export function produceInto(rig: PipelineRig, given: ProducerPlan): Promise<ProducedRecords> {
   const { services, source } = rig;
+  const plan =
+    given.payload === undefined && destinationOf(rig.pipeline) === 'cloudwatch'
+      ? { ...given, payload: sampleMetricDatum }
+      : given;
   if (source.table !== undefined) return produceToTable(services.dynamoDbSource!.client, source.table, plan);
   return source.kind === 'sqs'
     ? produceToQueue(services.sqs, source.queueUrl, plan)

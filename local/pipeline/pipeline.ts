@@ -21,14 +21,9 @@ import {
   startRigPoller,
 } from './pipeline-rig.js';
 import type { PipelineOptions, PipelineProgress, PipelineSettings } from './pipeline-settings.js';
-import {
-  destinationOf,
-  PIPELINE_DEFAULTS,
-  type PipelineName,
-  pipelineSettings,
-} from './pipeline-settings.js';
+import { PIPELINE_DEFAULTS, type PipelineName, pipelineSettings } from './pipeline-settings.js';
 import { deadLetterDepth } from './pipeline-source.js';
-import { sampleMetricDatum, sampleRecordId, sampleRecordIdOf } from './sample-records.js';
+import { sampleRecordId, sampleRecordIdOf } from './sample-records.js';
 import { BackgroundProducer, throwIfInterrupted, waitUntilSettled } from './until-settled.js';
 
 export { type SimpleFaults, simpleFaults } from '../services/simple-faults.js';
@@ -148,8 +143,6 @@ async function produceUntilSettled(
       count: settings.records,
       recordBytes: settings.recordBytes,
       onProduced: (n) => (counted.produced += n),
-      // CloudWatch takes metric data only: a datum naming each record's id.
-      ...(destinationOf(settings.pipeline) === 'cloudwatch' ? { payload: sampleMetricDatum } : {}),
     }),
   );
   const settled = await waitUntilSettled({

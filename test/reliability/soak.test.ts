@@ -1,7 +1,9 @@
 /**
  * The soak's short version, for CI: the same code as `npm run soak`, with 20,000 records
  * through both default pipelines and every fault kind turned up so that each one is
- * certainly injected in a run this short. Nothing may be lost.
+ * certainly injected in a run this short. Nothing may be lost. Then the newer destinations
+ * (DynamoDB, EventBridge, SNS, CloudWatch), shorter still; in one file, so the two soaks
+ * never run at once.
  */
 import { describe, expect, it } from 'vitest';
 import { runSoak } from '../../soak/soak.js';
@@ -96,4 +98,63 @@ describe('soak, short version', () => {
     // Each record was handed over once, plus once per retry the event sources scheduled.
     expect(report.retries.handOvers).toBe(report.produced + report.retries.recordsHandedAgain);
   });
+});
+
+// The newer destinations: each behind the fault proxy, with the ready-made function killed mid-batch.
+/** Proxy faults of each kind and killed processes, often enough to come up in a short run. */
+const NEWER_FAULTS = {
+  entryFailureRate: 0.1,
+  throttleRate: 0.04,
+  internalErrorRate: 0.03,
+  unavailableRate: 0.02,
+  dropBeforeRate: 0.02,
+  dropAfterRate: 0.02,
+  killRate: 0.05,
+  hangRate: 0,
+  stallRate: 0,
+  spikeRate: 0,
+} as const;
+
+const NEWER_PIPELINES = [
+  'sqs-to-dynamodb',
+  'kinesis-to-eventbridge',
+  'sqs-to-sns',
+  'kinesis-to-cloudwatch',
+] as const;
+
+describe('soak, newer destinations, short version', () => {
+  it('loses no record of 4,000 through DynamoDB, EventBridge, SNS and CloudWatch under faults and killed processes', async () => {
+    // Act
+    const report = await runSoak({
+      records: 4_000,
+      minutes: 1,
+      seed: 16,
+      timeoutMs: 1_500,
+      visibilityTimeoutSeconds: 3,
+      phaseSeconds: 2,
+      drainTimeoutSeconds: 45,
+      faults: NEWER_FAULTS,
+      pipelines: NEWER_PIPELINES.map((pipeline) => ({ pipeline })),
+      kinesis: { shards: 2, batchSize: 200 },
+      sqs: { concurrency: 4, batchSize: 25 },
+    });
+
+    // Assert
+    expect(report).toMatchObject({
+      produced: 4_000,
+      delivered: 4_000,
+      lost: 0,
+      deadLettered: 0,
+      unexpected: 0,
+      settled: true,
+      ok: true,
+    });
+    expect(report.pipelines.map((p) => [p.pipeline, p.lost])).toEqual(NEWER_PIPELINES.map((p) => [p, 0]));
+    const { proxy, processes } = report.faults;
+    expect(proxy.entryThrottle + proxy.entryInternal).toBeGreaterThan(0);
+    expect(proxy.throttle + proxy.internalError + proxy.unavailable).toBeGreaterThan(0);
+    expect(proxy.dropBefore + proxy.dropAfter).toBeGreaterThan(0);
+    expect(processes.killed).toBeGreaterThan(0);
+    expect(report.retries.recordsHandedAgain).toBeGreaterThan(0);
+  }, 150_000);
 });
