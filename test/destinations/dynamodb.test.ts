@@ -290,6 +290,21 @@ describe('DynamoDB destination against dynalite', () => {
     return { counting, calls };
   }
 
+  /** A fresh table (pk and sk strings) and a destination declaring pk a string and sk of `sortKeyType`. */
+  async function withDeclaredKeyTypes(sortKeyType: 'S' | 'N') {
+    const { tableName } = await freshTable();
+    const destination = dynamoDbDestination({
+      tableName,
+      partitionKey: 'pk',
+      sortKey: 'sk',
+      partitionKeyType: 'S',
+      sortKeyType,
+      region: LOCAL_AWS.region,
+      endpoint: server.endpoint,
+    });
+    return { tableName, destination, ...counted(destination) };
+  }
+
   it('stops sending when every item has a key of another type than the table: a configuration error, no item poison', async () => {
     // Arrange: the table's sort key is a string; every item's is a number.
     const { tableName, destination } = await freshTable();
@@ -317,17 +332,7 @@ describe('DynamoDB destination against dynalite', () => {
 
   it('with the key types declared, fails an item of another key type alone before any request and stores the others', async () => {
     // Arrange
-    const { tableName } = await freshTable();
-    const destination = dynamoDbDestination({
-      tableName,
-      partitionKey: 'pk',
-      sortKey: 'sk',
-      partitionKeyType: 'S',
-      sortKeyType: 'S',
-      region: LOCAL_AWS.region,
-      endpoint: server.endpoint,
-    });
-    const { counting, calls } = counted(destination);
+    const { tableName, destination, counting, calls } = await withDeclaredKeyTypes('S');
     const records: SinkRecord<DynamoDbEntry>[] = Array.from({ length: 25 }, (_, i) => ({
       id: `d${i}`,
       entries: [{ put: { pk: `d${i}`, sk: i === 7 ? 7 : 's' } }],
@@ -352,17 +357,7 @@ describe('DynamoDB destination against dynalite', () => {
 
   it('with declared key types the table does not have, stops sending at the first refusal', async () => {
     // Arrange: the table's sort key is a string; the options say number.
-    const { tableName } = await freshTable();
-    const destination = dynamoDbDestination({
-      tableName,
-      partitionKey: 'pk',
-      sortKey: 'sk',
-      partitionKeyType: 'S',
-      sortKeyType: 'N',
-      region: LOCAL_AWS.region,
-      endpoint: server.endpoint,
-    });
-    const { counting, calls } = counted(destination);
+    const { destination, counting, calls } = await withDeclaredKeyTypes('N');
     const records: SinkRecord<DynamoDbEntry>[] = Array.from({ length: 20 }, (_, i) => ({
       id: `n${i}`,
       entries: [{ put: { pk: `n${i}`, sk: i } }],
