@@ -4,8 +4,8 @@
  * to files), and an SNS topic (fauxqs) read back through an SQS queue subscribed to it.
  */
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   DESTINATION_OPTION_VARIABLES,
@@ -17,6 +17,7 @@ import { startCloudWatchServer } from '../services/cloudwatch-server.js';
 import { createDynamoDbTable, scanTable, startDynamoDbServer } from '../services/dynamodb-server.js';
 import { startEventBridgeServer } from '../services/eventbridge-server.js';
 import { drainQueue } from '../services/read-back.js';
+import { topicWithSubscriber } from '../services/sns-subscriber.js';
 import type { Closers } from './closers.js';
 
 /** The destination kinds of this module. */
@@ -78,23 +79,10 @@ async function eventBridge(closers: Closers): Promise<NewerDestination> {
 async function sns(closers: Closers, sqs: SqsService): Promise<NewerDestination> {
   const client = new SNSClient({ ...LOCAL_CLIENT, endpoint: sqs.endpoint });
   closers.add(() => client.destroy());
-  const { TopicArn = '' } = await client.send(new CreateTopicCommand({ Name: NAME }));
-  const queue = await sqs.client.send(new CreateQueueCommand({ QueueName: `${NAME}-subscriber` }));
-  const queueUrl = queue.QueueUrl ?? '';
-  const { Attributes = {} } = await sqs.client.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await client.send(
-    new SubscribeCommand({
-      TopicArn,
-      Protocol: 'sqs',
-      Endpoint: Attributes.QueueArn,
-      Attributes: { RawMessageDelivery: 'true' },
-    }),
-  );
+  const { topicArn, queueUrl } = await topicWithSubscriber(client, sqs.client, NAME);
   return {
     endpoint: sqs.endpoint,
-    functionVariables: { [DESTINATION_VARIABLES.sns]: TopicArn },
+    functionVariables: { [DESTINATION_VARIABLES.sns]: topicArn },
     read: () => drainQueue(sqs.client, queueUrl),
   };
 }

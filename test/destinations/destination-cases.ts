@@ -8,8 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { Destination } from '../../lib/core/types.js';
 import {
   type CloudWatchEntry,
@@ -37,6 +36,7 @@ import {
   startDynamoDbServer,
   startEventBridgeServer,
 } from '../../local/index.js';
+import { topicWithSubscriber } from '../../local/services/sns-subscriber.js';
 import { startLocalFirehose, startLocalKinesis, startLocalSqs } from './local-destinations.js';
 
 /** A destination built for one endpoint, with a way to free its client. */
@@ -296,19 +296,7 @@ async function snsCase(): Promise<DestinationCase<SnsEntry>> {
     service: 'sns',
     async fixture(name) {
       // Read back as a user would: a queue subscribed to the topic with raw message delivery.
-      const queueUrl = await sqs.createQueue(`${name}-subscriber`);
-      const { TopicArn = '' } = await sns.send(new CreateTopicCommand({ Name: name }));
-      const { Attributes = {} } = await sqs.client.send(
-        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-      );
-      await sns.send(
-        new SubscribeCommand({
-          TopicArn,
-          Protocol: 'sqs',
-          Endpoint: Attributes.QueueArn,
-          Attributes: { RawMessageDelivery: 'true' },
-        }),
-      );
+      const { topicArn: TopicArn, queueUrl } = await topicWithSubscriber(sns, sqs.client, name);
       return {
         endpoint: sqs.endpoint,
         build(endpoint) {

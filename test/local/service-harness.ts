@@ -12,16 +12,9 @@ import {
   GetShardIteratorCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import {
-  CreateTopicCommand,
-  GetTopicAttributesCommand,
-  PublishBatchCommand,
-  SNSClient,
-  SubscribeCommand,
-} from '@aws-sdk/client-sns';
+import { GetTopicAttributesCommand, PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
-  GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -38,6 +31,7 @@ import {
   startKinesisServer,
   startSqsServer,
 } from '../../local/index.js';
+import { topicWithSubscriber } from '../../local/services/sns-subscriber.js';
 
 /** What a batch write looked like to the caller: the entries reported failed, by input index. */
 export interface BatchOutcome {
@@ -241,19 +235,7 @@ async function sns(): Promise<Upstream> {
     endpoint: server.endpoint,
     maxBatch: 10,
     async destination(name) {
-      const { TopicArn } = await directSns.send(new CreateTopicCommand({ Name: name }));
-      const { QueueUrl } = await direct.send(new CreateQueueCommand({ QueueName: `${name}-subscriber` }));
-      const { Attributes = {} } = await direct.send(
-        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-      );
-      await directSns.send(
-        new SubscribeCommand({
-          TopicArn,
-          Protocol: 'sqs',
-          Endpoint: Attributes.QueueArn,
-          Attributes: { RawMessageDelivery: 'true' },
-        }),
-      );
+      const { topicArn: TopicArn, queueUrl: QueueUrl } = await topicWithSubscriber(directSns, direct, name);
       return {
         async put(endpoint, payloads) {
           const client = snsClient(endpoint);

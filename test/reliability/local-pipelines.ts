@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Message } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
 import type { Destination } from '../../lib/core/types.js';
@@ -32,6 +32,7 @@ import {
   startDynamoDbServer,
   startEventBridgeServer,
 } from '../../local/index.js';
+import { topicWithSubscriber } from '../../local/services/sns-subscriber.js';
 import {
   type LocalFirehose,
   type LocalKinesis,
@@ -298,20 +299,7 @@ async function snsTopic(
     endpoint: services.sqs.endpoint,
   });
   try {
-    const { TopicArn = '' } = await sns.send(new CreateTopicCommand({ Name: name }));
-    const queueUrl = await services.sqs.createQueue(`${name}-subscriber`);
-    const { Attributes = {} } = await services.sqs.client.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn,
-        Protocol: 'sqs',
-        Endpoint: Attributes.QueueArn,
-        Attributes: { RawMessageDelivery: 'true' },
-      }),
-    );
-    return { topicArn: TopicArn, queueUrl };
+    return await topicWithSubscriber(sns, services.sqs.client, name);
   } finally {
     sns.destroy();
   }
