@@ -8,8 +8,8 @@ import {
 import type { Destination, EntryResult } from '../core/types.js';
 import { type DefaultClientOptions, defaultClientConfig } from './default-client.js';
 import { failedEntryResult } from './error-classifier.js';
-import { MalformedResponseError } from './malformed-response-error.js';
 import { stringOption } from './option-checks.js';
+import { positionMatchedResults } from './position-matched-results.js';
 import { utf8Length } from './utf8.js';
 import { classifyWholeRequestError } from './whole-request-errors.js';
 
@@ -133,25 +133,17 @@ export function putEventsInput(
 
 /** One result per entry, by position; accepted only with an `EventId` and no `ErrorCode`. */
 export function putEventsResults(output: PutEventsCommandOutput, entryCount: number): EntryResult[] {
-  const entries = output.Entries;
-  if (!Array.isArray(entries) || entries.length !== entryCount) {
-    throw new MalformedResponseError(
-      `PutEvents answered ${Array.isArray(entries) ? entries.length : 'no'} entries for ${entryCount} sent`,
-    );
-  }
-  return entries.map((entry): EntryResult => {
-    const code = entry.ErrorCode;
-    if (code) {
-      if (CONTENT_CODES.has(code)) return { status: 'fatal', code, message: entry.ErrorMessage };
-      if (PERMISSION_CODES.has(code)) return { status: 'retryable', code, message: entry.ErrorMessage };
-      return failedEntryResult(code, entry.ErrorMessage);
-    }
-    if (entry.EventId) return { status: 'accepted' };
-    return {
-      status: 'retryable',
-      code: 'MalformedResponse',
-      message: 'entry has neither EventId nor ErrorCode',
-    };
+  return positionMatchedResults({
+    operation: 'PutEvents',
+    noun: ['entry', 'entries'],
+    items: output.Entries,
+    entryCount,
+    idField: 'EventId',
+    failed: (code, message): EntryResult => {
+      if (CONTENT_CODES.has(code)) return { status: 'fatal', code, message };
+      if (PERMISSION_CODES.has(code)) return { status: 'retryable', code, message };
+      return failedEntryResult(code, message);
+    },
   });
 }
 

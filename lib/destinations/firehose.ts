@@ -7,9 +7,9 @@ import {
 } from '@aws-sdk/client-firehose';
 import type { Destination, EntryResult } from '../core/types.js';
 import { type DefaultClientOptions, defaultClientConfig, withoutSdkLogger } from './default-client.js';
-import { classifyAwsError, failedEntryResult } from './error-classifier.js';
-import { MalformedResponseError } from './malformed-response-error.js';
+import { classifyAwsError } from './error-classifier.js';
 import { requestBodyOption, stringOption } from './option-checks.js';
+import { positionMatchedResults } from './position-matched-results.js';
 import {
   type BatchRequest,
   base64Of,
@@ -114,20 +114,12 @@ export function putRecordBatchRequest(
  * as accepted only with a record id and no error code.
  */
 export function putRecordBatchResults(output: PutRecordBatchOutput, entryCount: number): EntryResult[] {
-  const responses = output.RequestResponses;
-  if (!Array.isArray(responses) || responses.length !== entryCount) {
-    throw new MalformedResponseError(
-      `PutRecordBatch answered ${Array.isArray(responses) ? responses.length : 'no'} records for ${entryCount} sent`,
-    );
-  }
-  return responses.map((response): EntryResult => {
-    if (response.ErrorCode) return failedEntryResult(response.ErrorCode, response.ErrorMessage);
-    if (response.RecordId) return { status: 'accepted' };
-    return {
-      status: 'retryable',
-      code: 'MalformedResponse',
-      message: 'record has neither RecordId nor ErrorCode',
-    };
+  return positionMatchedResults({
+    operation: 'PutRecordBatch',
+    noun: ['record', 'records'],
+    items: output.RequestResponses,
+    entryCount,
+    idField: 'RecordId',
   });
 }
 

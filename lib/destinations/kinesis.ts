@@ -9,12 +9,12 @@ import type { Destination, EntryResult } from '../core/types.js';
 import { KPL_FRAMING_BYTES } from '../kpl/index.js';
 import { type DefaultClientOptions, defaultClientConfig, withoutSdkLogger } from './default-client.js';
 import { DestinationConfigurationError } from './destination-configuration-error.js';
-import { classifyAwsError, failedEntryResult } from './error-classifier.js';
+import { classifyAwsError } from './error-classifier.js';
 import { AGGREGATION_OVERHEAD_PER_RECORD, KinesisAggregator } from './kinesis-aggregation.js';
 import { KinesisShardMap } from './kinesis-shard-map.js';
 import { ShardRateLimiter, type ShardRateLimitOptions } from './kinesis-shard-rate-limit.js';
-import { MalformedResponseError } from './malformed-response-error.js';
 import { integerOption, requestBodyOption } from './option-checks.js';
+import { positionMatchedResults } from './position-matched-results.js';
 import {
   type BatchRequest,
   base64Of,
@@ -192,20 +192,12 @@ export function putRecordsRequest(
  * not vouch for is never reported done.
  */
 export function putRecordsResults(output: PutRecordsOutput, entryCount: number): EntryResult[] {
-  const records = output.Records;
-  if (!Array.isArray(records) || records.length !== entryCount) {
-    throw new MalformedResponseError(
-      `PutRecords answered ${Array.isArray(records) ? records.length : 'no'} records for ${entryCount} sent`,
-    );
-  }
-  return records.map((record): EntryResult => {
-    if (record.ErrorCode) return failedEntryResult(record.ErrorCode, record.ErrorMessage);
-    if (record.SequenceNumber) return { status: 'accepted' };
-    return {
-      status: 'retryable',
-      code: 'MalformedResponse',
-      message: 'record has neither SequenceNumber nor ErrorCode',
-    };
+  return positionMatchedResults({
+    operation: 'PutRecords',
+    noun: ['record', 'records'],
+    items: output.Records,
+    entryCount,
+    idField: 'SequenceNumber',
   });
 }
 
