@@ -203,25 +203,7 @@ export function putRecordsResults(output: PutRecordsOutput, entryCount: number):
 
 /** A Kinesis Data Streams destination (`PutRecords`); checks its options at creation. */
 export function kinesisDestination(options: KinesisDestinationOptions): KinesisDestination {
-  const { streamName, streamArn } = options;
-  if (streamName === undefined && streamArn === undefined) {
-    throw new DestinationConfigurationError(
-      'streamName',
-      'Set streamName or streamArn of the Kinesis stream',
-    );
-  }
-  if (streamName !== undefined && (typeof streamName !== 'string' || !STREAM_NAME.test(streamName))) {
-    throw new DestinationConfigurationError(
-      'streamName',
-      `streamName must be 1 to 128 of [a-zA-Z0-9_.-]; got ${JSON.stringify(streamName)}`,
-    );
-  }
-  if (streamArn !== undefined && (typeof streamArn !== 'string' || !STREAM_ARN.test(streamArn))) {
-    throw new DestinationConfigurationError(
-      'streamArn',
-      `streamArn must look like arn:aws:kinesis:<region>:<account>:stream/<name>; got ${JSON.stringify(streamArn)}`,
-    );
-  }
+  const { streamName, streamArn } = checkStreamOptions(options);
   const maxRecordBytes = integerOption(
     'maxRecordBytes',
     options.maxRecordBytes,
@@ -265,23 +247,7 @@ export function kinesisDestination(options: KinesisDestinationOptions): KinesisD
   return {
     name: `kinesis:${streamName ?? streamArn}`,
     client,
-    limits: aggregator
-      ? {
-          maxEntriesPerRequest: KINESIS_LIMITS.aggregatedEntriesPerRequest,
-          // Room for the aggregation's own bytes: per user record, and per aggregated record its
-          // framing and its partition key (the first user record's, stored twice).
-          maxBytesPerRequest:
-            KINESIS_LIMITS.maxBytesPerRequest -
-            KINESIS_LIMITS.aggregatedEntriesPerRequest * AGGREGATION_OVERHEAD_PER_RECORD -
-            KINESIS_LIMITS.maxEntriesPerRequest *
-              (KPL_FRAMING_BYTES + 3 * KINESIS_LIMITS.maxPartitionKeyCharacters),
-          maxBytesPerEntry: maxRecordBytes,
-        }
-      : {
-          maxEntriesPerRequest: KINESIS_LIMITS.maxEntriesPerRequest,
-          maxBytesPerRequest: KINESIS_LIMITS.maxBytesPerRequest,
-          maxBytesPerEntry: maxRecordBytes,
-        },
+    limits: kinesisLimits(aggregator !== undefined, maxRecordBytes),
     sizeOf: kinesisEntrySize,
     invalidReason: (entry, size) => kinesisInvalidReason(entry, maxRecordBytes, size),
     async send(entries, signal) {
@@ -292,6 +258,51 @@ export function kinesisDestination(options: KinesisDestinationOptions): KinesisD
     classifyError,
     orderingKeyOf: (entry) => entry.partitionKey,
   };
+}
+
+/** The request limits: with aggregation, room is kept for the aggregated records' own bytes. */
+function kinesisLimits(aggregated: boolean, maxRecordBytes: number) {
+  return aggregated
+    ? {
+        maxEntriesPerRequest: KINESIS_LIMITS.aggregatedEntriesPerRequest,
+        // Room for the aggregation's own bytes: per user record, and per aggregated record its
+        // framing and its partition key (the first user record's, stored twice).
+        maxBytesPerRequest:
+          KINESIS_LIMITS.maxBytesPerRequest -
+          KINESIS_LIMITS.aggregatedEntriesPerRequest * AGGREGATION_OVERHEAD_PER_RECORD -
+          KINESIS_LIMITS.maxEntriesPerRequest *
+            (KPL_FRAMING_BYTES + 3 * KINESIS_LIMITS.maxPartitionKeyCharacters),
+        maxBytesPerEntry: maxRecordBytes,
+      }
+    : {
+        maxEntriesPerRequest: KINESIS_LIMITS.maxEntriesPerRequest,
+        maxBytesPerRequest: KINESIS_LIMITS.maxBytesPerRequest,
+        maxBytesPerEntry: maxRecordBytes,
+      };
+}
+
+/** Checks that the stream is named, by a valid name or ARN. */
+function checkStreamOptions(options: KinesisDestinationOptions): { streamName?: string; streamArn?: string } {
+  const { streamName, streamArn } = options;
+  if (streamName === undefined && streamArn === undefined) {
+    throw new DestinationConfigurationError(
+      'streamName',
+      'Set streamName or streamArn of the Kinesis stream',
+    );
+  }
+  if (streamName !== undefined && (typeof streamName !== 'string' || !STREAM_NAME.test(streamName))) {
+    throw new DestinationConfigurationError(
+      'streamName',
+      `streamName must be 1 to 128 of [a-zA-Z0-9_.-]; got ${JSON.stringify(streamName)}`,
+    );
+  }
+  if (streamArn !== undefined && (typeof streamArn !== 'string' || !STREAM_ARN.test(streamArn))) {
+    throw new DestinationConfigurationError(
+      'streamArn',
+      `streamArn must look like arn:aws:kinesis:<region>:<account>:stream/<name>; got ${JSON.stringify(streamArn)}`,
+    );
+  }
+  return { streamName, streamArn };
 }
 
 function createDefaultKinesisClient(options: KinesisDestinationOptions): KinesisClient {
