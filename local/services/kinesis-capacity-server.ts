@@ -126,32 +126,35 @@ function replyJson(res: http.ServerResponse, status: number, body: unknown, erro
   );
 }
 
-/** Starts the capacity-limited Kinesis endpoint on 127.0.0.1 in front of `upstream`. */
-export async function startKinesisCapacityServer(
-  options: KinesisCapacityServerOptions,
-): Promise<KinesisCapacityServer> {
-  let limits = options.limits ?? KINESIS_SHARD_WRITE_LIMITS;
-  const client = createKinesisClient(options.upstream, { maxAttempts: 1 });
-  const models = new Map<string, Promise<KinesisCapacityModel>>();
-  const ready = new Map<string, KinesisCapacityModel>();
+/** The endpoint's state and its handling of one request; {@link startKinesisCapacityServer} serves it. */
+class CapacityProxy {
+  limits: ShardWriteLimits;
+  readonly client: ReturnType<typeof createKinesisClient>;
+  private readonly models = new Map<string, Promise<KinesisCapacityModel>>();
+  readonly ready = new Map<string, KinesisCapacityModel>();
 
-  function modelOf(streamName: string): Promise<KinesisCapacityModel> {
-    let model = models.get(streamName);
+  constructor(private readonly options: KinesisCapacityServerOptions) {
+    this.limits = options.limits ?? KINESIS_SHARD_WRITE_LIMITS;
+    this.client = createKinesisClient(options.upstream, { maxAttempts: 1 });
+  }
+
+  modelOf(streamName: string): Promise<KinesisCapacityModel> {
+    let model = this.models.get(streamName);
     if (model === undefined) {
-      model = listOpenShards(client, { streamName }).then((shards) => {
-        const created = new KinesisCapacityModel({ shards, limits, clock: options.clock });
-        ready.set(streamName, created);
+      model = listOpenShards(this.client, { streamName }).then((shards) => {
+        const created = new KinesisCapacityModel({ shards, limits: this.limits, clock: this.options.clock });
+        this.ready.set(streamName, created);
         return created;
       });
       // A stream that does not exist yet must not stay cached as a failure.
-      model.catch(() => models.delete(streamName));
-      models.set(streamName, model);
+      model.catch(() => this.models.delete(streamName));
+      this.models.set(streamName, model);
     }
     return model;
   }
 
-  async function forward(req: http.IncomingMessage, body: Buffer): Promise<UpstreamAnswer> {
-    const answer = await fetch(new URL(req.url ?? '/', options.upstream), {
+  async forward(req: http.IncomingMessage, body: Buffer): Promise<UpstreamAnswer> {
+    const answer = await fetch(new URL(req.url ?? '/', this.options.upstream), {
       method: req.method,
       headers: forwardedHeaders(req.headers),
       ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body }),
@@ -159,7 +162,7 @@ export async function startKinesisCapacityServer(
     return { status: answer.status, headers: answer.headers, body: Buffer.from(await answer.arrayBuffer()) };
   }
 
-  function replyUpstream(res: http.ServerResponse, answer: UpstreamAnswer): void {
+  replyUpstream(res: http.ServerResponse, answer: UpstreamAnswer): void {
     const headers: Record<string, string> = {};
     answer.headers.forEach((value, name) => {
       if (!HOP_BY_HOP.has(name)) headers[name] = value;
@@ -167,7 +170,7 @@ export async function startKinesisCapacityServer(
     reply(res, answer.status, headers, answer.body);
   }
 
-  function verdictsFor(model: KinesisCapacityModel, records: readonly RequestRecord[]): CapacityVerdict[] {
+  verdictsFor(model: KinesisCapacityModel, records: readonly RequestRecord[]): CapacityVerdict[] {
     return model.admit(
       records.map((record) => {
         const partitionKey = String(record.PartitionKey ?? '');
@@ -180,8 +183,8 @@ export async function startKinesisCapacityServer(
     );
   }
 
-  function report(streamName: string, records: readonly RequestRecord[], results: readonly unknown[]): void {
-    if (!options.onStored) return;
+  report(streamName: string, records: readonly RequestRecord[], results: readonly unknown[]): void {
+    if (!this.options.onStored) return;
     const stored: StoredRecord[] = [];
     records.forEach((record, index) => {
       const result = results[index] as { ShardId?: string; SequenceNumber?: string } | undefined;
@@ -193,26 +196,26 @@ export async function startKinesisCapacityServer(
         sequenceNumber: result.SequenceNumber,
       });
     });
-    if (stored.length > 0) options.onStored(streamName, stored);
+    if (stored.length > 0) this.options.onStored(streamName, stored);
   }
 
-  async function putRecords(
+  async putRecords(
     req: http.IncomingMessage,
     res: http.ServerResponse,
     request: Record<string, unknown>,
     streamName: string,
   ): Promise<void> {
     const records = request.Records as RequestRecord[];
-    const model = await modelOf(streamName);
-    const verdicts = verdictsFor(model, records);
+    const model = await this.modelOf(streamName);
+    const verdicts = this.verdictsFor(model, records);
     const kept = records.filter((_, index) => verdicts[index].accepted);
     let upstreamResults: unknown[] = [];
     let upstreamFailed = 0;
     if (kept.length > 0) {
-      const answer = await forward(req, Buffer.from(JSON.stringify({ ...request, Records: kept })));
+      const answer = await this.forward(req, Buffer.from(JSON.stringify({ ...request, Records: kept })));
       if (answer.status !== 200) {
         // The whole call failed upstream (validation, missing stream): the caller sees that.
-        replyUpstream(res, answer);
+        this.replyUpstream(res, answer);
         return;
       }
       const parsed = JSON.parse(answer.body.toString('utf8')) as {
@@ -221,7 +224,7 @@ export async function startKinesisCapacityServer(
       };
       upstreamResults = parsed.Records ?? [];
       upstreamFailed = parsed.FailedRecordCount ?? 0;
-      report(streamName, kept, upstreamResults);
+      this.report(streamName, kept, upstreamResults);
     }
     let next = 0;
     const results = verdicts.map((verdict) =>
@@ -236,15 +239,15 @@ export async function startKinesisCapacityServer(
     });
   }
 
-  async function putRecord(
+  async putRecord(
     req: http.IncomingMessage,
     res: http.ServerResponse,
     body: Buffer,
     request: RequestRecord,
     streamName: string,
   ): Promise<void> {
-    const model = await modelOf(streamName);
-    const [verdict] = verdictsFor(model, [request]);
+    const model = await this.modelOf(streamName);
+    const [verdict] = this.verdictsFor(model, [request]);
     if (!verdict.accepted) {
       const { ErrorCode, ErrorMessage } = throttledEntry(
         model.shards[verdict.shardIndex]?.shardId ?? 'unknown',
@@ -253,12 +256,12 @@ export async function startKinesisCapacityServer(
       replyJson(res, 400, { __type: ErrorCode, message: ErrorMessage }, ErrorCode);
       return;
     }
-    const answer = await forward(req, body);
-    if (answer.status === 200) report(streamName, [request], [JSON.parse(answer.body.toString('utf8'))]);
-    replyUpstream(res, answer);
+    const answer = await this.forward(req, body);
+    if (answer.status === 200) this.report(streamName, [request], [JSON.parse(answer.body.toString('utf8'))]);
+    this.replyUpstream(res, answer);
   }
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     const json = String(req.headers['content-type'] ?? '').includes('json');
@@ -274,20 +277,26 @@ export async function startKinesisCapacityServer(
       // Malformed calls go upstream untouched, so the caller gets kinesalite's validation error.
       if (request !== undefined && streamName !== undefined) {
         if (operation === 'PutRecords' && Array.isArray(request.Records) && request.Records.length > 0) {
-          await putRecords(req, res, request, streamName);
+          await this.putRecords(req, res, request, streamName);
           return;
         }
         if (operation === 'PutRecord' && typeof request.PartitionKey === 'string') {
-          await putRecord(req, res, body, request, streamName);
+          await this.putRecord(req, res, body, request, streamName);
           return;
         }
       }
     }
-    replyUpstream(res, await forward(req, body));
+    this.replyUpstream(res, await this.forward(req, body));
   }
+}
 
+/** Starts the capacity-limited Kinesis endpoint on 127.0.0.1 in front of `upstream`. */
+export async function startKinesisCapacityServer(
+  options: KinesisCapacityServerOptions,
+): Promise<KinesisCapacityServer> {
+  const proxy = new CapacityProxy(options);
   const server = http.createServer((req, res) => {
-    handle(req, res).catch(() => {
+    proxy.handle(req, res).catch(() => {
       if (res.headersSent) {
         res.destroy();
         return;
@@ -307,16 +316,16 @@ export async function startKinesisCapacityServer(
   return {
     endpoint,
     setLimits(next) {
-      limits = next;
-      for (const model of ready.values()) model.setLimits(next);
+      proxy.limits = next;
+      for (const model of proxy.ready.values()) model.setLimits(next);
     },
     shardStats(streamName) {
-      return ready.get(streamName)?.stats() ?? [];
+      return proxy.ready.get(streamName)?.stats() ?? [];
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
-        client.destroy();
+        proxy.client.destroy();
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
