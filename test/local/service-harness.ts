@@ -38,6 +38,24 @@ export interface BatchOutcome {
   readonly failed: ReadonlyMap<number, { readonly code: string; readonly senderFault?: boolean }>;
 }
 
+/** Reads an answer that lists entries by `Id` (`e<index>`) in `Successful` and `Failed` (SQS, SNS). */
+function idMatchedOutcome(
+  out: {
+    Successful?: readonly unknown[];
+    Failed?: readonly { Id?: string; Code?: string; SenderFault?: boolean }[];
+  },
+  sent: number,
+): BatchOutcome {
+  const failed = new Map<number, { code: string; senderFault?: boolean }>();
+  for (const f of out.Failed ?? []) {
+    failed.set(Number(f.Id?.slice(1)), { code: f.Code ?? '', senderFault: f.SenderFault });
+  }
+  if ((out.Successful?.length ?? 0) + failed.size !== sent) {
+    throw new Error('Successful + Failed does not cover the batch');
+  }
+  return { failed };
+}
+
 /** One destination (stream, delivery stream, queue) on an upstream emulator. */
 export interface Destination {
   /** Sends the payloads as one batch write through `endpoint` with the real SDK (no SDK retries). */
@@ -182,14 +200,7 @@ async function sqs(): Promise<Upstream> {
                 Entries: payloads.map((MessageBody, i) => ({ Id: `e${i}`, MessageBody })),
               }),
             );
-            const failed = new Map<number, { code: string; senderFault?: boolean }>();
-            for (const f of out.Failed ?? []) {
-              failed.set(Number(f.Id?.slice(1)), { code: f.Code ?? '', senderFault: f.SenderFault });
-            }
-            if ((out.Successful?.length ?? 0) + failed.size !== payloads.length) {
-              throw new Error('Successful + Failed does not cover the batch');
-            }
-            return { failed };
+            return idMatchedOutcome(out, payloads.length);
           } finally {
             client.destroy();
           }
@@ -246,14 +257,7 @@ async function sns(): Promise<Upstream> {
                 PublishBatchRequestEntries: payloads.map((Message, i) => ({ Id: `e${i}`, Message })),
               }),
             );
-            const failed = new Map<number, { code: string; senderFault?: boolean }>();
-            for (const f of out.Failed ?? []) {
-              failed.set(Number(f.Id?.slice(1)), { code: f.Code ?? '', senderFault: f.SenderFault });
-            }
-            if ((out.Successful?.length ?? 0) + failed.size !== payloads.length) {
-              throw new Error('Successful + Failed does not cover the batch');
-            }
-            return { failed };
+            return idMatchedOutcome(out, payloads.length);
           } finally {
             client.destroy();
           }
