@@ -761,4 +761,72 @@ describe('requests that time out or fail unclassified', () => {
     });
     expect(stats.throttles).toBe(0);
   });
+
+  it('aborts the signal of a timed-out request with a reason that names the timeout', async () => {
+    // Arrange: the destination never answers, and keeps the signal it was given.
+    const signals: AbortSignal[] = [];
+    const destination = new FakeDestination({ behaviour: () => 'hang' });
+    const send = destination.send.bind(destination);
+    destination.send = (entries, signal) => {
+      signals.push(signal);
+      return send(entries, signal);
+    };
+
+    // Act
+    await new AsyncSink(destination, { ...quick, requestTimeoutMs: 20, maxAttempts: 1 }).run(makeRecords(1));
+
+    // Assert: an SDK client given this signal ends its call with this reason.
+    expect(signals).toHaveLength(1);
+    expect(signals[0]?.aborted).toBe(true);
+    expect(String(signals[0]?.reason)).toBe('Error: request timed out after 20 ms');
+  });
+
+  it('takes a send() that throws instead of returning a promise as a failed request, classified', async () => {
+    // Arrange: a custom destination whose send() throws before it returns anything.
+    const destination = new FakeDestination();
+    destination.send = () => {
+      throw new Error('no connection');
+    };
+    destination.classifyError = (error) => ({
+      kind: 'retryable',
+      code: 'Refused',
+      message: String(error),
+      throttled: false,
+    });
+
+    // Act
+    const { outcomes, stats } = await new AsyncSink(destination, { ...quick, maxAttempts: 2 }).run(
+      makeRecords(1),
+    );
+
+    // Assert
+    expect(outcomes[0]).toMatchObject({
+      status: 'failed',
+      code: FailureCode.RetriesExhausted,
+      reason: 'gave up after 2 attempts; last error Refused: Error: no connection',
+    });
+    expect(stats.requestsFailed).toBe(2);
+  });
+
+  it('names the error and what classifyError threw when it throws, and does not count a throttle', async () => {
+    // Arrange
+    const destination = new FakeDestination({ behaviour: () => new FakeRequestError('retryable', 'Boom') });
+    destination.classifyError = () => {
+      throw new TypeError('cannot read code');
+    };
+
+    // Act
+    const { outcomes, stats } = await new AsyncSink(destination, { ...quick, maxAttempts: 1 }).run(
+      makeRecords(1),
+    );
+
+    // Assert
+    expect(outcomes[0]).toMatchObject({
+      status: 'failed',
+      code: FailureCode.RetriesExhausted,
+      reason:
+        'gave up after 1 attempts; last error UnclassifiedError: Boom: Boom (classifyError() threw: TypeError: cannot read code)',
+    });
+    expect(stats.throttles).toBe(0);
+  });
 });

@@ -394,7 +394,10 @@ describe('deadlines and destinations that break the contract', () => {
     ['an undefined item', [undefined, { status: 'accepted' }], /result 0 is undefined/],
     ['an unknown status', [{ status: 'ok' }, { status: 'accepted' }], /result 0 is an object/],
     ['a failure without a code', [{ status: 'accepted' }, { status: 'fatal' }], /result 1 .* no string code/],
-    ['no array', undefined, /resolved with undefined/],
+    ['no array', undefined, /resolved with undefined,/],
+    ['null', null, /resolved with null,/],
+    ['a number item', [{ status: 'accepted' }, 7], /result 1 is a number,/],
+    ['an array item', [[{ status: 'accepted' }], { status: 'accepted' }], /result 0 is an array of 1,/],
     ['too few results', [{ status: 'accepted' }], /1 results for 2 entries/],
   ])('fails at once, naming the fault, when send() resolves with %s', async (_name, answer, message) => {
     // Arrange
