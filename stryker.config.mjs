@@ -22,6 +22,8 @@ export default {
   // scripts/mutation-summary.ts merges them into the table of docs/mutation-testing.md.
   jsonReporter: { fileName: `reports/mutation/${process.env.MUTATION_REPORT ?? 'mutation'}.json` },
   htmlReporter: { fileName: `reports/mutation/${process.env.MUTATION_REPORT ?? 'mutation'}.html` },
+  // The sandbox needs the sources and the tests only; a build (dist) removed mid-copy made a run fail.
+  ignorePatterns: ['dist', 'reports', 'cdk.out', '.local-data', 'coverage', 'bench/results'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
   thresholds: { high: 90, low: 80, break: null },

@@ -388,6 +388,60 @@ describe('OrderedEntryQueue', () => {
     expect(ids(take(bounds(3, 100)))).toEqual(['e0', 'e1', 'e2']);
   });
 
+  it('takes entries pushed after sending began behind the queued ones of their key', () => {
+    // Arrange: a has e2 still queued and b nothing when e3 (a) and e4 (b) come.
+    const items = entries(5, ['a', 'b', 'a', 'a', 'b']);
+    const { queue, take } = ordered(items.slice(0, 3));
+    const first = take(bounds(10));
+    queue.push(items[3]);
+    queue.push(items[4]);
+    queue.release(first);
+
+    // Act
+    const second = take(bounds(10));
+    queue.release(second);
+    const third = take(bounds(10));
+
+    // Assert
+    expect(ids(first)).toEqual(['e0', 'e1']);
+    expect(ids(second)).toEqual(['e2', 'e4']);
+    expect(ids(third)).toEqual(['e3']);
+    expect(queue.length).toBe(0);
+  });
+
+  it('drains a key whose retried entry waits in front, and sends the others of the front', () => {
+    // Arrange
+    const { queue, take } = ordered(entries(2, ['a', 'b']));
+    const first = take(bounds(10));
+    queue.release(first);
+    queue.requeue(first);
+
+    // Act
+    const drained = queue.drainKey('a');
+    const batch = take(bounds(10));
+
+    // Assert
+    expect(ids(drained)).toEqual(['e0']);
+    expect(ids(batch)).toEqual(['e1']);
+    expect(queue.length).toBe(0);
+  });
+
+  it('says when the earliest retry is ready, past a drained key that was listed as fresh', () => {
+    // Arrange: a waits in front for its backoff; b, never sent, is drained.
+    const { queue, take } = ordered(entries(2, ['a', 'b']));
+    const first = take(bounds(1));
+    queue.release(first);
+    first[0].readyAt = 500;
+    queue.requeue(first);
+    queue.drainKey('b');
+
+    // Act
+    const readyAt = queue.earliestReadyAt();
+
+    // Assert
+    expect(readyAt).toBe(500);
+  });
+
   it('holds more entries than it expected', () => {
     // Arrange: expected 1, gets 10,000 over 100 keys.
     const count = 10_000;
