@@ -7,6 +7,7 @@ import { DestinationConfigurationError } from '../../lib/destinations/destinatio
 import { MalformedResponseError } from '../../lib/destinations/malformed-response-error.js';
 import { HandlerConfigurationError } from '../../lib/handler/handler-configuration-error.js';
 import { HandlerTimeoutError } from '../../lib/handler/handler-timeout-error.js';
+import { RecordRejectedError } from '../../lib/handler/record-rejected-error.js';
 import { WholeBatchFailedError } from '../../lib/handler/whole-batch-failed-error.js';
 import { KplFormatError } from '../../lib/kpl/kpl-format-error.js';
 import { ProtobufWireError } from '../../lib/kpl/protobuf-wire.js';
@@ -85,27 +86,59 @@ describe('AsyncSinkError', () => {
     typeof PipelineConfigurationError
   >[0];
   it.each([
-    [new SinkConfigurationError('maxAttempts', 'm'), 'SinkConfigurationError', 'SINK_CONFIGURATION'],
+    ['SinkConfigurationError', () => new SinkConfigurationError('maxAttempts', 'm'), 'SINK_CONFIGURATION'],
     [
-      new DestinationConfigurationError('streamName', 'm'),
       'DestinationConfigurationError',
+      () => new DestinationConfigurationError('streamName', 'm'),
       'DESTINATION_CONFIGURATION',
     ],
-    [new HandlerConfigurationError('convert', 'm'), 'HandlerConfigurationError', 'HANDLER_CONFIGURATION'],
-    [new ConfigurationError('QUEUE_URL', 'm'), 'ConfigurationError', 'FUNCTION_CONFIGURATION'],
-    [new PipelineConfigurationError(scope, 'm'), 'PipelineConfigurationError', 'PIPELINE_CONFIGURATION'],
-    [new WholeBatchFailedError({ batchItemFailures: [] }, {}), 'WholeBatchFailedError', 'FULL_BATCH_FAILURE'],
-    [new HandlerTimeoutError('m'), 'HandlerTimeoutError', 'HANDLER_TIMEOUT'],
-    [new MalformedEventError('m'), 'MalformedEventError', 'MALFORMED_EVENT'],
-    [new MalformedResponseError('m'), 'MalformedResponse', 'MALFORMED_RESPONSE'],
-    [new KplFormatError('m'), 'KplFormatError', 'KPL_FORMAT'],
-    [new ProtobufWireError('m'), 'ProtobufWireError', 'PROTOBUF_WIRE'],
-  ])('is the base of %s, with a literal name and a stable code', (error, name, code) => {
+    [
+      'HandlerConfigurationError',
+      () => new HandlerConfigurationError('convert', 'm'),
+      'HANDLER_CONFIGURATION',
+    ],
+    ['ConfigurationError', () => new ConfigurationError('QUEUE_URL', 'm'), 'FUNCTION_CONFIGURATION'],
+    [
+      'PipelineConfigurationError',
+      () => new PipelineConfigurationError(scope, 'm'),
+      'PIPELINE_CONFIGURATION',
+    ],
+    [
+      'WholeBatchFailedError',
+      () => new WholeBatchFailedError({ batchItemFailures: [] }, {}),
+      'FULL_BATCH_FAILURE',
+    ],
+    ['HandlerTimeoutError', () => new HandlerTimeoutError('m'), 'HANDLER_TIMEOUT'],
+    ['MalformedEventError', () => new MalformedEventError('m'), 'MALFORMED_EVENT'],
+    ['MalformedResponse', () => new MalformedResponseError('m'), 'MALFORMED_RESPONSE'],
+    ['KplFormatError', () => new KplFormatError('m'), 'KPL_FORMAT'],
+    ['ProtobufWireError', () => new ProtobufWireError('m'), 'PROTOBUF_WIRE'],
+    ['RecordRejectedError', () => new RecordRejectedError('DecodeFailed', 'm'), 'RECORD_REJECTED'],
+  ])('is the base of %s, with a literal name and a stable code', (name, make, code) => {
+    // Act: made here, not when the table is built, so that each test sees the code as it is then.
+    const error = make();
+
     // Assert
     expect(error).toBeInstanceOf(AsyncSinkError);
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe(name);
     expect(error.code).toBe(code);
+  });
+
+  it('says how many records of the batch failed, per failure code', () => {
+    // Arrange
+    const batchResponse = {
+      batchItemFailures: [{ itemIdentifier: 'a' }, { itemIdentifier: 'b' }, { itemIdentifier: 'c' }],
+    };
+
+    // Act
+    const error = new WholeBatchFailedError(batchResponse, { RetriesExhausted: 2, DeadlineReached: 1 });
+
+    // Assert
+    expect(error.message).toBe(
+      'All 3 records of the batch failed (RetriesExhausted: 2, DeadlineReached: 1); failing the invocation so that the event source backs off (throwOnFullBatchFailure)',
+    );
+    expect(error.batchResponse).toBe(batchResponse);
   });
 
   it('gives every configuration error the option at fault', () => {

@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { invocationDeadline } from '../../lib/handler/invocation-deadline.js';
 
 describe('invocationDeadline', () => {
@@ -22,6 +22,72 @@ describe('invocationDeadline', () => {
     middy.abort(new Error('timeout'));
     expect(deadline.sending.aborted).toBe(true);
     expect(deadline.deadLettering.aborted).toBe(true);
+    deadline.dispose();
+  });
+
+  describe('on the clock', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('stops sending at the remaining time less the margin, and dead-lettering at less half of it', () => {
+      // Arrange: 1,000 ms left, a 100 ms margin: sending stops at 900 ms, dead-lettering at 950 ms.
+      vi.useFakeTimers();
+      const deadline = invocationDeadline(
+        { getRemainingTimeInMillis: () => 1_000 },
+        new AbortController().signal,
+        100,
+      );
+
+      // Act
+      vi.advanceTimersByTime(899);
+      const at899 = [deadline.sending.aborted, deadline.deadLettering.aborted];
+      vi.advanceTimersByTime(1);
+      const at900 = [deadline.sending.aborted, deadline.deadLettering.aborted];
+      vi.advanceTimersByTime(49);
+      const at949 = deadline.deadLettering.aborted;
+      vi.advanceTimersByTime(1);
+      const at950 = deadline.deadLettering.aborted;
+      deadline.dispose();
+
+      // Assert
+      expect(at899).toEqual([false, false]);
+      expect(at900).toEqual([true, false]);
+      expect(at949).toBe(false);
+      expect(at950).toBe(true);
+      expect(String(deadline.sending.reason)).toBe('Error: the invocation deadline came');
+    });
+
+    it('sets no deadline of its own without a Lambda context, and leaves no timer', () => {
+      // Arrange
+      vi.useFakeTimers();
+      const middy = new AbortController();
+
+      // Act
+      const deadline = invocationDeadline(undefined, middy.signal, 1_000);
+      const timers = vi.getTimerCount();
+      vi.advanceTimersByTime(24 * 60 * 60 * 1_000);
+
+      // Assert
+      expect(timers).toBe(0);
+      expect(deadline.sending.aborted).toBe(false);
+      expect(deadline.deadLettering.aborted).toBe(false);
+      deadline.dispose();
+    });
+  });
+
+  it('stops at once, with the reason of the middy signal, when that fired before the invocation', () => {
+    // Arrange
+    const middy = new AbortController();
+    middy.abort(new Error('timeout'));
+
+    // Act
+    const deadline = invocationDeadline({ getRemainingTimeInMillis: () => 60_000 }, middy.signal, 1_000);
+
+    // Assert
+    expect(deadline.sending.aborted).toBe(true);
+    expect(deadline.deadLettering.aborted).toBe(true);
+    expect(String(deadline.sending.reason)).toBe('Error: timeout');
     deadline.dispose();
   });
 });
