@@ -783,16 +783,37 @@ describe('options', () => {
     expect(create).toThrow(new RegExp(`${option} must be .* from \\d+ to \\d+`));
   });
 
-  it('rejects a backoff cap below the initial backoff', () => {
-    expect(() => new AsyncSink(new FakeDestination(), { initialBackoffMs: 100, maxBackoffMs: 10 })).toThrow(
-      /maxBackoffMs/,
-    );
-  });
+  it.each([
+    [
+      'a backoff cap below the initial backoff',
+      { initialBackoffMs: 100, maxBackoffMs: 10 },
+      'maxBackoffMs',
+      'maxBackoffMs (10) must be at least initialBackoffMs (100)',
+    ],
+    [
+      'a rate limiter that is not one',
+      { rateLimiter: { shouldBlock: () => false } as unknown as RateLimitingStrategy },
+      'rateLimiter',
+      'rateLimiter must implement RateLimitingStrategy; registerInFlightRequest() is missing',
+    ],
+    [
+      'a random that is not a function',
+      { random: 0.5 as unknown as () => number },
+      'random',
+      'random must be a function returning a number in [0, 1)',
+    ],
+  ])('rejects %s, naming the option', (_name, options, option, message) => {
+    // Act
+    const error = (() => {
+      try {
+        new AsyncSink(new FakeDestination(), options);
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
 
-  it('rejects a rate limiter that is not one', () => {
-    const rateLimiter = { shouldBlock: () => false } as unknown as RateLimitingStrategy;
-    expect(() => new AsyncSink(new FakeDestination(), { rateLimiter })).toThrow(
-      /rateLimiter.*registerInFlightRequest/,
-    );
+    // Assert
+    expect(error).toBeInstanceOf(SinkConfigurationError);
+    expect(error).toMatchObject({ option, message });
   });
 });
