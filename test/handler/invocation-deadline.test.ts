@@ -58,6 +58,27 @@ describe('invocationDeadline', () => {
       expect(String(deadline.sending.reason)).toBe('Error: the invocation deadline came');
     });
 
+    it('keeps back at most a quarter of a short invocation, so that it still gets to send', () => {
+      // Arrange: 200 ms left and a 1,000 ms margin: the margin is cut to 50 ms.
+      vi.useFakeTimers();
+      const deadline = invocationDeadline(
+        { getRemainingTimeInMillis: () => 200 },
+        new AbortController().signal,
+        1_000,
+      );
+
+      // Act
+      vi.advanceTimersByTime(149);
+      const at149 = deadline.sending.aborted;
+      vi.advanceTimersByTime(1);
+      const at150 = deadline.sending.aborted;
+      deadline.dispose();
+
+      // Assert
+      expect(at149).toBe(false);
+      expect(at150).toBe(true);
+    });
+
     it('sets no deadline of its own without a Lambda context, and leaves no timer', () => {
       // Arrange
       vi.useFakeTimers();
