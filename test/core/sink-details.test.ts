@@ -744,22 +744,50 @@ describe('requests that time out or fail unclassified', () => {
     expect(stats.throttles).toBe(0);
   });
 
-  it('names the error and what classifyError did wrong when it answers nonsense', async () => {
-    // Arrange
-    const destination = new FakeDestination({ behaviour: () => new FakeRequestError('retryable', 'Boom') });
-    destination.classifyError = () => undefined as never;
+  it.each([
+    ['undefined', undefined, 'undefined'],
+    ['null', null, 'null'],
+    ['no code', { kind: 'retryable', message: 'm', throttled: false }, 'an object'],
+    ['an unknown kind', { kind: 'maybe', code: 'X', message: 'm' }, 'an object'],
+  ])(
+    'names the error and what classifyError did wrong when it answers %s',
+    async (_name, answer, described) => {
+      // Arrange
+      const destination = new FakeDestination({ behaviour: () => new FakeRequestError('retryable', 'Boom') });
+      destination.classifyError = () => answer as never;
+
+      // Act
+      const { outcomes, stats } = await new AsyncSink(destination, { ...quick, maxAttempts: 1 }).run(
+        makeRecords(1),
+      );
+
+      // Assert
+      expect(outcomes[0]).toMatchObject({
+        reason: `gave up after 1 attempts; last error UnclassifiedError: Boom: Boom (classifyError() returned ${described})`,
+      });
+      expect(stats.throttles).toBe(0);
+    },
+  );
+
+  it('leaves the signal of a request that answered, or failed, unaborted when the run ends', async () => {
+    // Arrange: the first request fails, its retry is accepted; the destination keeps their signals.
+    const signals: AbortSignal[] = [];
+    const destination = new FakeDestination({
+      behaviour: (entries, call) =>
+        call === 0 ? new FakeRequestError('retryable', 'Boom') : entries.map(() => ({ status: 'accepted' })),
+    });
+    const send = destination.send.bind(destination);
+    destination.send = (entries, signal) => {
+      signals.push(signal);
+      return send(entries, signal);
+    };
 
     // Act
-    const { outcomes, stats } = await new AsyncSink(destination, { ...quick, maxAttempts: 1 }).run(
-      makeRecords(1),
-    );
+    const { outcomes } = await new AsyncSink(destination, quick).run(makeRecords(1));
 
-    // Assert
-    expect(outcomes[0]).toMatchObject({
-      reason:
-        'gave up after 1 attempts; last error UnclassifiedError: Boom: Boom (classifyError() returned undefined)',
-    });
-    expect(stats.throttles).toBe(0);
+    // Assert: an SDK call or a user's own listener sees no abort for a call that ended.
+    expect(outcomes[0]?.status).toBe('done');
+    expect(signals.map((signal) => signal.aborted)).toEqual([false, false]);
   });
 
   it('aborts the signal of a timed-out request with a reason that names the timeout', async () => {
