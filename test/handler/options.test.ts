@@ -11,7 +11,49 @@ const valid: SinkHandlerOptions<SQSRecord, FakeEntry> = {
   convert: (record) => ({ value: record.body }),
 };
 
+/** A destination as a plain object, as a user's own would be. */
+function plainDestination(): Record<string, unknown> {
+  const fake = new FakeDestination();
+  return {
+    name: fake.name,
+    limits: fake.limits,
+    send: fake.send.bind(fake),
+    sizeOf: fake.sizeOf.bind(fake),
+    invalidReason: fake.invalidReason.bind(fake),
+    classifyError: fake.classifyError.bind(fake),
+  };
+}
+
+/** {@link plainDestination} with one member missing. */
+function destinationWithout(member: 'send' | 'sizeOf' | 'invalidReason' | 'classifyError' | 'limits') {
+  const destination = plainDestination();
+  delete destination[member];
+  return destination;
+}
+
 describe('createSinkHandler options', () => {
+  it.each([
+    ['undefined', undefined],
+    ['null', null],
+    ['a string', 'my-stream'],
+  ])('refuses %s for options at creation, naming what it needs', (_name, options) => {
+    // Act
+    const error = (() => {
+      try {
+        createSinkHandler(options as never);
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+
+    // Assert
+    expect(error).toBeInstanceOf(HandlerConfigurationError);
+    expect(error).toMatchObject({
+      option: 'options',
+      message: 'createSinkHandler needs an options object with destination and convert',
+    });
+  });
+
   it.each([
     ['a missing destination', { destination: undefined }, 'destination', /destination must be a Destination/],
     ['a convert that is not a function', { convert: 'body' }, 'convert', /convert must be a function/],
@@ -40,7 +82,20 @@ describe('createSinkHandler options', () => {
       'throwOnFullBatchFailure',
       /must be true or false/,
     ],
-    ['a negative margin', { safetyMarginMs: -1 }, 'safetyMarginMs', /integer from 0 to 60000/],
+    ['a negative margin', { safetyMarginMs: -1 }, 'safetyMarginMs', /integer from 0 to 60000 \(ms\); got -1/],
+    ['a non-boolean ordered', { ordered: 'yes' }, 'ordered', /ordered must be true or false/],
+    ['a non-boolean logPayloads', { logPayloads: 1 }, 'logPayloads', /logPayloads must be true or false/],
+    ['a destination that is a string', { destination: 'my-stream' }, 'destination', /must be a Destination/],
+    ['a null destination', { destination: null }, 'destination', /must be a Destination/],
+    ...(['send', 'sizeOf', 'invalidReason', 'classifyError', 'limits'] as const).map(
+      (member) =>
+        [
+          `a destination without ${member}`,
+          { destination: destinationWithout(member) },
+          'destination',
+          /must be a Destination/,
+        ] as const,
+    ),
   ])('refuse %s at creation, naming the option', (_name, override, option, message) => {
     const create = () =>
       createSinkHandler({ ...valid, ...(override as object) } as SinkHandlerOptions<SQSRecord, FakeEntry>);
@@ -57,6 +112,17 @@ describe('createSinkHandler options', () => {
   it('refuses a sink option out of range at creation', () => {
     expect(() => createSinkHandler({ ...valid, maxInFlightRequests: 0 })).toThrow(SinkConfigurationError);
     expect(() => createSinkHandler({ ...valid, maxAttempts: 1.5 })).toThrow(/maxAttempts must be an integer/);
+  });
+
+  it('takes a destination written as a plain object', () => {
+    // Arrange
+    const destination = plainDestination();
+
+    // Act
+    const handler = createSinkHandler({ ...valid, destination } as SinkHandlerOptions<SQSRecord, FakeEntry>);
+
+    // Assert
+    expect(typeof handler).toBe('function');
   });
 
   it('returns a middy handler', () => {
