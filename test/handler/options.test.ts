@@ -54,7 +54,7 @@ describe('createSinkHandler options', () => {
     });
   });
 
-  it.each([
+  it.each<[string, Record<string, unknown>, string, RegExp]>([
     ['a missing destination', { destination: undefined }, 'destination', /destination must be a Destination/],
     ['a convert that is not a function', { convert: 'body' }, 'convert', /convert must be a function/],
     [
@@ -94,7 +94,7 @@ describe('createSinkHandler options', () => {
           { destination: destinationWithout(member) },
           'destination',
           /must be a Destination/,
-        ] as const,
+        ] as [string, Record<string, unknown>, string, RegExp],
     ),
   ])('refuse %s at creation, naming the option', (_name, override, option, message) => {
     const create = () =>
@@ -119,7 +119,10 @@ describe('createSinkHandler options', () => {
     const destination = plainDestination();
 
     // Act
-    const handler = createSinkHandler({ ...valid, destination } as SinkHandlerOptions<SQSRecord, FakeEntry>);
+    const handler = createSinkHandler({ ...valid, destination } as unknown as SinkHandlerOptions<
+      SQSRecord,
+      FakeEntry
+    >);
 
     // Assert
     expect(typeof handler).toBe('function');
