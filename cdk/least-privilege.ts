@@ -31,13 +31,15 @@ export const IAM_ACTIONS = {
   failureBucket: ['s3:PutObject', 's3:ListBucket'],
   /** What writing to a bucket encrypted with a customer managed key needs. */
   failureBucketKey: ['kms:GenerateDataKey'],
-  /** The one write call the function makes (SendMessageBatch is authorized by sqs:SendMessage). */
+  /** The one write call the function makes (SendMessageBatch is authorized by sqs:SendMessage), and what it must read to make it safely. */
   destinationWrite: {
     kinesis: ['kinesis:PutRecords'],
     firehose: ['firehose:PutRecordBatch'],
     sqs: ['sqs:SendMessage'],
     dynamodb: ['dynamodb:BatchWriteItem'],
-    eventbridge: ['events:PutEvents'],
+    // DescribeEventBus before the first PutEvents: for a missing bus PutEvents answers success
+    // and drops the events, so the destination checks the bus exists (lib/destinations/event-bus-check.ts).
+    eventbridge: ['events:PutEvents', 'events:DescribeEventBus'],
     // PublishBatch is authorized by sns:Publish.
     sns: ['sns:Publish'],
     cloudwatch: ['cloudwatch:PutMetricData'],

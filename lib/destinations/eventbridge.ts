@@ -8,7 +8,8 @@ import {
 import type { Destination, EntryResult } from '../core/types.js';
 import { type DefaultClientOptions, defaultClientConfig } from './default-client.js';
 import { failedEntryResult } from './error-classifier.js';
-import { stringOption } from './option-checks.js';
+import { EventBusCheck } from './event-bus-check.js';
+import { booleanOption, stringOption } from './option-checks.js';
 import { positionMatchedResults } from './position-matched-results.js';
 import { utf8Length } from './utf8.js';
 import { classifyWholeRequestError } from './whole-request-errors.js';
@@ -40,6 +41,13 @@ export interface EventBridgeDestinationOptions extends DefaultClientOptions {
   readonly endpointId?: string;
   /** Your own client; when omitted the destination creates one (see {@link DefaultClientOptions}). */
   readonly client?: EventBridgeClient;
+  /**
+   * Check with `DescribeEventBus` that the bus exists before the first `PutEvents` of the
+   * execution environment (needs `events:DescribeEventBus` on the bus). Default true: for a
+   * missing bus `PutEvents` answers success and drops the events. Turn it off only where the
+   * role may not describe the bus (another account's bus) and you know the bus exists.
+   */
+  readonly verifyEventBus?: boolean;
 }
 
 /** An EventBridge destination, with the client it sends through. */
@@ -159,6 +167,8 @@ export function eventBridgeDestination(options: EventBridgeDestinationOptions = 
       : stringOption('endpointId', options.endpointId, ENDPOINT_ID, 'a global endpoint id such as abcde.veo');
   const client = options.client ?? new EventBridgeClient(defaultClientConfig('EVENTBRIDGE', options));
   const bus = { eventBusName, endpointId };
+  const verifyEventBus = booleanOption('verifyEventBus', options.verifyEventBus, true);
+  const busCheck = verifyEventBus ? new EventBusCheck(client, eventBusName) : undefined;
 
   return {
     name: `eventbridge:${eventBusName ?? 'default'}`,
@@ -171,6 +181,7 @@ export function eventBridgeDestination(options: EventBridgeDestinationOptions = 
     sizeOf: eventBridgeEntrySize,
     invalidReason: eventBridgeInvalidReason,
     async send(entries, signal) {
+      await busCheck?.exists(signal);
       const output = await client.send(new PutEventsCommand(putEventsInput(bus, entries)), {
         abortSignal: signal,
       });

@@ -3,6 +3,13 @@
  * AWSEvents.<Operation>`): `CreateEventBus`, `DescribeEventBus` and `PutEvents`, with the
  * service's limits and per-entry errors. Accepted events are delivered to one JSON-lines file
  * per bus, as the local Firehose delivers to files. No emulator of EventBridge is kept on npm.
+ *
+ * An event for a bus that does not exist is answered as AWS answers it: accepted, with an
+ * `EventId` and no `ErrorCode`, and then dropped. The EventBridge user guide ("Sending events
+ * with PutEvents") says so: "If you use PutEvents to publish an event to an event bus that does
+ * not exist, EventBridge event matching will not find a corresponding rule and will drop the
+ * event"; users have reported the 200 with an `EventId` since 2022 (aws/aws-sdk#186,
+ * aws/aws-cli#9186, aws/aws-sdk-java-v2#3155). Only `DescribeEventBus` tells a missing bus apart.
  */
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
@@ -41,6 +48,8 @@ export interface EventBridgeServer {
   readonly endpoint: string;
   /** The events delivered to a bus, in the order accepted. */
   readDelivered(bus: string): Promise<DeliveredEvent[]>;
+  /** Events accepted for buses that do not exist and dropped, as AWS drops them. */
+  droppedEvents(): number;
   close(): Promise<void>;
 }
 
@@ -77,7 +86,7 @@ function busNameOf(value: unknown): string {
 }
 
 /** Why EventBridge refuses one entry, as a per-entry error, or undefined. */
-function entryError(entry: Json, buses: ReadonlySet<string>): Json | undefined {
+function entryError(entry: Json): Json | undefined {
   for (const field of ['Source', 'DetailType', 'Detail']) {
     if (typeof entry[field] !== 'string' || entry[field] === '') {
       return { ErrorCode: 'InvalidArgument', ErrorMessage: `Parameter ${field} is not valid.` };
@@ -92,20 +101,14 @@ function entryError(entry: Json, buses: ReadonlySet<string>): Json | undefined {
   if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
     return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
   }
-  if (!buses.has(busNameOf(entry.EventBusName))) {
-    return {
-      ErrorCode: 'InvalidArgument',
-      ErrorMessage: `Event bus ${busNameOf(entry.EventBusName)} does not exist.`,
-    };
-  }
   return undefined;
 }
 
-/** Checks a PutEvents request as a whole, then each entry: the answer per entry, and the events to deliver by bus. */
+/** Checks a PutEvents request as a whole, then each entry: the answer per entry, the events to deliver by bus, and how many were dropped. */
 function acceptEvents(
   input: Json,
   buses: ReadonlySet<string>,
-): { results: Json[]; lines: Map<string, string[]> } {
+): { results: Json[]; lines: Map<string, string[]>; dropped: number } {
   const entries = Array.isArray(input.Entries) ? (input.Entries as Json[]) : [];
   if (entries.length < 1 || entries.length > LOCAL_EVENTBRIDGE_LIMITS.maxEntries) {
     throw new ServiceError(
@@ -126,13 +129,21 @@ function acceptEvents(
   }
   const results: Json[] = [];
   const lines = new Map<string, string[]>();
+  let dropped = 0;
   for (const entry of entries) {
-    const error = entryError(entry, buses);
+    const error = entryError(entry);
     if (error !== undefined) {
       results.push(error);
       continue;
     }
     const id = randomUUID();
+    const bus = busNameOf(entry.EventBusName);
+    results.push({ EventId: id });
+    // As on AWS: no rule of a missing bus matches, so the event is accepted and goes nowhere.
+    if (!buses.has(bus)) {
+      dropped++;
+      continue;
+    }
     const event: DeliveredEvent = {
       id,
       source: String(entry.Source),
@@ -142,16 +153,15 @@ function acceptEvents(
       ...(typeof entry.Time === 'number' ? { time: entry.Time } : {}),
       ...(endpointId === undefined ? {} : { endpointId }),
     };
-    const bus = busNameOf(entry.EventBusName);
     lines.set(bus, [...(lines.get(bus) ?? []), `${JSON.stringify(event)}\n`]);
-    results.push({ EventId: id });
   }
-  return { results, lines };
+  return { results, lines, dropped };
 }
 
 /** Starts the local EventBridge on 127.0.0.1; the `default` bus exists from the start. */
 export async function startEventBridgeServer(options: EventBridgeServerOptions): Promise<EventBridgeServer> {
   const buses = new Set(['default']);
+  let dropped = 0;
   let chain = Promise.resolve();
   await mkdir(options.dir, { recursive: true });
   const fileOf = (bus: string) => path.join(options.dir, `${bus}.jsonl`);
@@ -173,7 +183,9 @@ export async function startEventBridgeServer(options: EventBridgeServerOptions):
       return { Name: name, Arn: `arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT}:event-bus/${name}` };
     },
     async PutEvents(input) {
-      const { results, lines } = acceptEvents(input, buses);
+      const accepted = acceptEvents(input, buses);
+      const { results, lines } = accepted;
+      dropped += accepted.dropped;
       // Delivered before the answer, in order: an event reported accepted is already in its file.
       const writes = chain.then(async () => {
         for (const [bus, text] of lines) await appendFile(fileOf(bus), text.join(''));
@@ -205,6 +217,7 @@ export async function startEventBridgeServer(options: EventBridgeServerOptions):
         .filter((line) => line !== '')
         .map((line) => JSON.parse(line) as DeliveredEvent);
     },
+    droppedEvents: () => dropped,
     async close() {
       await chain;
       await service.close();

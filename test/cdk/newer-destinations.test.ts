@@ -59,7 +59,8 @@ const KINDS = [
     kind: 'eventbridge',
     create: (stack: Stack) => new EventBus(stack, 'Destination'),
     variable: 'EVENT_BUS_NAME',
-    write: ['events:PutEvents'],
+    // CDK sorts a statement's actions.
+    write: ['events:DescribeEventBus', 'events:PutEvents'],
     resource: (stack: Stack) => ({
       'Fn::GetAtt': [
         stack.getLogicalId(stack.node.findChild('Destination').node.defaultChild as never),

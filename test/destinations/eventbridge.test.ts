@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 // A global endpoint is signed with SigV4a: the SDK needs this package loaded, as a user's function does.
 import '@aws-sdk/signature-v4a';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -107,25 +107,92 @@ describe('eventBridgeDestination', () => {
   });
 });
 
-describe('eventBridgeDestination with a global endpoint id, against the local EventBridge', () => {
+describe('eventBridgeDestination against the local EventBridge', () => {
   let dir: string;
   let server: EventBridgeServer;
+  let direct: EventBridgeClient;
 
   beforeAll(async () => {
     for (const [name, value] of Object.entries(LOCAL_ENV)) vi.stubEnv(name, value);
     dir = await mkdtemp(path.join(tmpdir(), 'eventbridge-endpoint-id-'));
     server = await startEventBridgeServer({ dir });
-    const direct = new EventBridgeClient({
+    direct = new EventBridgeClient({
       ...LOCAL_AWS,
       credentials: { ...LOCAL_AWS.credentials },
       endpoint: server.endpoint,
     });
-    await direct.send(new CreateEventBusCommand({ Name: 'global' })).finally(() => direct.destroy());
+    await direct.send(new CreateEventBusCommand({ Name: 'global' }));
   });
   afterAll(async () => {
+    direct?.destroy();
     await server?.close();
     await rm(dir, { recursive: true, force: true });
     vi.unstubAllEnvs();
+  });
+
+  it('answers PutEvents to a bus that does not exist as AWS does: an EventId per entry, and the events dropped', async () => {
+    // Arrange
+    const droppedBefore = server.droppedEvents();
+
+    // Act
+    const output = await direct.send(
+      new PutEventsCommand({
+        Entries: [1, 2].map((i) => ({
+          Source: 'com.example',
+          DetailType: 'Happened',
+          Detail: JSON.stringify({ i }),
+          EventBusName: 'no-such-bus',
+        })),
+      }),
+    );
+
+    // Assert
+    expect(output.FailedEntryCount).toBe(0);
+    expect(output.Entries?.map((entry) => [typeof entry.EventId, entry.ErrorCode])).toEqual([
+      ['string', undefined],
+      ['string', undefined],
+    ]);
+    expect(server.droppedEvents() - droppedBefore).toBe(2);
+    expect(await server.readDelivered('no-such-bus')).toEqual([]);
+  });
+
+  it('never reports an event done for a bus that does not exist: it asks DescribeEventBus first and stops sending', async () => {
+    // Arrange
+    const destination = eventBridgeDestination({
+      eventBusName: 'created-later',
+      region: LOCAL_AWS.region,
+      endpoint: server.endpoint,
+    });
+    const records = Array.from({ length: 3 }, (_, i) => ({ id: `m${i}`, entries: [event(`{"i":${i}}`)] }));
+    const droppedBefore = server.droppedEvents();
+
+    // Act: once while the bus is missing, then again after it was created.
+    const missing = await new AsyncSink(destination).run(records);
+    await direct.send(new CreateEventBusCommand({ Name: 'created-later' }));
+    const created = await new AsyncSink(destination).run(records);
+
+    // Assert: failed, not poison (SendingStopped), and no PutEvents went out to be dropped.
+    expect(missing.outcomes.map((outcome) => outcome.status)).toEqual(['failed', 'failed', 'failed']);
+    for (const outcome of missing.outcomes) {
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        code: 'SendingStopped',
+        reason: expect.stringMatching(/ResourceNotFoundException: Event bus created-later does not exist/),
+      });
+    }
+    expect(server.droppedEvents()).toBe(droppedBefore);
+    // A failed check is not kept: the bus created meanwhile is found and the events arrive.
+    expect(created.outcomes.every((outcome) => outcome.status === 'done')).toBe(true);
+    expect((await server.readDelivered('created-later')).map((e) => JSON.parse(e.detail).i)).toEqual([
+      0, 1, 2,
+    ]);
+    destination.client.destroy();
+  });
+
+  it('checks verifyEventBus at creation', () => {
+    expect(() => eventBridgeDestination({ verifyEventBus: 'yes' as never, ...local })).toThrow(
+      /verifyEventBus/,
+    );
   });
 
   it('puts EndpointId on every request (signed with SigV4a) within the same entry and size limits', async () => {

@@ -1107,6 +1107,14 @@ describe('bad input: the destination refuses every call', () => {
       code: 'ResourceNotFoundException',
     },
     { name: 'SNS topic not found', pipeline: 'kinesis-to-sns', error: 'missing', code: 'NotFoundException' },
+    // PutEvents answers a missing bus with an EventId per entry and drops the events, as AWS does:
+    // only the destination's DescribeEventBus before its first PutEvents can tell.
+    {
+      name: 'EventBridge event bus not found',
+      pipeline: 'sqs-to-eventbridge',
+      error: 'missing',
+      code: 'ResourceNotFoundException',
+    },
     {
       name: 'Kinesis access denied',
       pipeline: 'sqs-to-kinesis',
