@@ -26,7 +26,7 @@ export interface DuplicateCauses {
   /**
    * A hand-over after the function had succeeded with the record: from Kinesis, Lambda reads
    * again from the lowest failed sequence number, so the records after it in the batch come
-   * back; from SQS, a delete that failed.
+   * back; from SQS, a delete that failed, or a visibility timeout that ran out before the delete.
    */
   readonly handedAgainAfterSuccess: number;
   /** The invocation timed out after its sends had completed (the function hung): the whole batch came back. */

@@ -67,10 +67,17 @@ function recordsOf(event: SQSEvent | KinesisStreamEvent): { ids: string[]; indic
 export class SoakInvocations {
   /** Kills drawn that did not happen because the invocation ended first. */
   killsNotReached = 0;
+  /**
+   * Hand-overs of a record while an earlier hand-over of it was not yet settled by the poller:
+   * an SQS message whose visibility timeout ran out while its invocation ran (or before its delete).
+   */
+  overlappingHandOvers = 0;
   /** Invocations whose handler threw (or whose process died on its own), by error name. */
   readonly functionErrors: Record<string, number> = {};
   private readonly pending = new Map<string, PendingInvocation>();
   private readonly random: () => number;
+  /** Per record of this pipeline, its hand-overs not yet settled by the poller. */
+  private readonly inFlight: Uint8Array;
   private typicalDurationMs = 200;
 
   constructor(
@@ -80,6 +87,11 @@ export class SoakInvocations {
     private readonly count: number,
   ) {
     this.random = seededRandom((seed * 0x9e3779b1 + first) >>> 0);
+    this.inFlight = new Uint8Array(count);
+  }
+
+  private owns(index: number): boolean {
+    return index >= this.first && index < this.first + this.count;
   }
 
   /** Draws the faults of an invocation about to start, at the phase's rates. */
@@ -96,6 +108,12 @@ export class SoakInvocations {
     else if (r < rates.killRate + rates.hangRate) faults = { hangAfterHandler: true };
     else if (r < rates.killRate + rates.hangRate + rates.stallRate) faults = { stallAfterMs: partWay() };
     this.pending.set(invocation.context.awsRequestId, { ids, indices, faults });
+    for (const index of indices) {
+      if (!this.owns(index)) continue;
+      const slot = index - this.first;
+      if (this.inFlight[slot] > 0) this.overlappingHandOvers++;
+      if (this.inFlight[slot] < 0xff) this.inFlight[slot]++;
+    }
     return faults;
   }
 
@@ -123,7 +141,9 @@ export class SoakInvocations {
     this.pending.delete(report.requestId);
     const outcomeOf = this.outcomes(report, invocation);
     invocation.indices.forEach((index, i) => {
-      if (index >= this.first && index < this.first + this.count) this.ledger.attempt(index, outcomeOf(i));
+      if (!this.owns(index)) return;
+      this.ledger.attempt(index, outcomeOf(i));
+      if (this.inFlight[index - this.first] > 0) this.inFlight[index - this.first]--;
     });
   }
 

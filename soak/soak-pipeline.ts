@@ -112,6 +112,8 @@ export interface SoakPipelineResult extends SoakOutcome {
   readonly processes: ChildProcessStats;
   /** Kills drawn that did not happen because the invocation ended first. */
   readonly killsNotReached: number;
+  /** Hand-overs of a record while an earlier one of it was unsettled (an SQS visibility timeout ran out). */
+  readonly overlappingHandOvers: number;
   readonly proxy: FaultStats;
   /** Invocations whose handler threw (or whose process died on its own), by error name. */
   readonly functionErrors: Readonly<Record<string, number>>;
@@ -313,6 +315,7 @@ export async function runSoakPipeline(options: SoakPipelineOptions): Promise<Soa
       poller: poller.stats(),
       processes: handlers.stats(),
       killsNotReached: invocations.killsNotReached,
+      overlappingHandOvers: invocations.overlappingHandOvers,
       proxy: rig.proxy.stats(),
       latencySpikes: spikes.count,
       functionErrors: invocations.functionErrors,

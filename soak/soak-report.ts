@@ -46,8 +46,18 @@ export interface SoakReport extends SoakOutcome {
     readonly causes: DuplicateCauses;
   };
   readonly retries: {
-    /** Records the event sources handed to the function again after a failure. */
+    /**
+     * Records the event sources handed to the function again: stream re-reads after a failure,
+     * and SQS messages received again (after a failure, or when their visibility timeout ran out
+     * before they were deleted). `handOvers` is `produced` plus this, exactly.
+     */
     readonly recordsHandedAgain: number;
+    /** Records the pollers left for retry: reported failed, or their invocation failed or timed out. */
+    readonly retriesScheduled: number;
+    /** SQS messages received again beyond the scheduled retries: a visibility timeout ran out before the delete. */
+    readonly unscheduledRedeliveries: number;
+    /** Hand-overs of a record while an earlier hand-over of it was still unsettled. */
+    readonly overlappingHandOvers: number;
     /** SQS messages received again (receive count above 1). */
     readonly sqsMessagesRedelivered: number;
     /** Entries the sink sent again within an invocation (from the function's summary lines). */
@@ -123,7 +133,7 @@ const percent = (part: number, whole: number) => `${whole > 0 ? ((part * 100) / 
 
 const CAUSE_TEXT: Readonly<Record<keyof DuplicateCauses, string>> = {
   handedAgainAfterSuccess:
-    'handed again after the function succeeded with it (Kinesis re-read from the checkpoint)',
+    'handed again after the function succeeded with it (Kinesis re-read from the checkpoint; an SQS visibility timeout ran out before the delete)',
   timedOutAfterSends: 'the invocation timed out after its sends (the function hung)',
   timedOutMidBatch: 'the invocation timed out mid-batch (event loop frozen, calls in flight)',
   killedAfterSends: 'the process was killed after some of its sends',
@@ -159,6 +169,11 @@ export function formatSoakReport(report: SoakReport): string[] {
   }
   lines.push(
     `${pad('retries')}${n(report.retries.recordsHandedAgain)} records handed to the function again by the event sources, ${n(report.retries.entriesResentBySink)} entries resent by the sink`,
+    ...(report.retries.unscheduledRedeliveries > 0
+      ? [
+          `${pad('')}of which ${n(report.retries.unscheduledRedeliveries)} SQS messages came back unasked: their visibility timeout ran out before the delete (${n(report.retries.overlappingHandOvers)} while still being handled)`,
+        ]
+      : []),
     `${pad('invocations')}${n(report.invocations.total)} (${n(report.invocations.partial)} partial, ${n(report.invocations.errors)} failed as a whole, ${n(report.invocations.timeouts)} timed out)`,
     `${pad('failed as a whole')}${n(pr.killed)} killed${Object.entries(f.functionErrors)
       .map(([name, count]) => `, ${n(count)} ${name}`)

@@ -11,6 +11,7 @@ import type { FaultStats } from '../local/services/fault-proxy.js';
 import type { FaultSchedule, FaultWeather } from './fault-schedule.js';
 import { faultSchedule } from './fault-schedule.js';
 import { addFunctionTotals } from './function-totals.js';
+import { handOverAccounting } from './hand-over-accounting.js';
 import { noDuplicates, RecordLedger } from './record-ledger.js';
 import type { SoakOptions, SoakPipelineShare, SoakSettings } from './soak-options.js';
 import { soakSettings } from './soak-options.js';
@@ -215,6 +216,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
   const poller = sumStats<PollerStats>(results.map((r) => r.poller));
   const functionTotals = addFunctionTotals(results.map((r) => r.function));
   const elapsedMs = Math.max(...results.map((r) => r.elapsedMs));
+  const handOvers = handOverAccounting(ledger.handed(), results);
   return {
     ok: lost === 0 && unexpected === 0 && deadLettered === 0 && settled,
     produced,
@@ -227,10 +229,13 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
     cutByTimeBound: results.some((r) => r.cutByTimeBound),
     duplicates: duplicates.total,
     retries: {
-      recordsHandedAgain: poller.retried,
+      recordsHandedAgain: handOvers.recordsHandedAgain,
+      retriesScheduled: handOvers.retriesScheduled,
+      unscheduledRedeliveries: handOvers.unscheduledRedeliveries,
+      overlappingHandOvers: handOvers.overlappingHandOvers,
       sqsMessagesRedelivered: poller.redelivered,
       entriesResentBySink: functionTotals.entriesRetried,
-      handOvers: ledger.handed(),
+      handOvers: handOvers.handOvers,
       handOversByOutcome: ledger.attemptsByOutcome(),
     },
     throughput: {
