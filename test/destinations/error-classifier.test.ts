@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { KmsThrottled, QueueDoesNotExist, RequestThrottled, SQSServiceException } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
+import { POISON_ENTRY_CODES } from '../../lib/destinations/error-classifier.js';
 import {
   classifyAwsError,
   FATAL_ERROR_CODES,
@@ -234,5 +235,20 @@ describe('the code lists', () => {
     expect(kindOfErrorCode('KMSDisabledException')).toBe('fatal');
     expect(kindOfErrorCode('ETIMEDOUT')).toBe('transient');
     expect(kindOfErrorCode('NotACode')).toBeUndefined();
+  });
+
+  it('take no permission, credential, KMS, missing-resource, throttling or service code for poison (DESIGN.md 12)', () => {
+    // Arrange: what fixing the configuration or waiting fixes, by the words AWS codes use for it.
+    const notContent =
+      /Access|Denied|Auth|Token|Signature|Credential|Security|KMS|Kms|NotFound|NonExistent|DoesNotExist|Throttl|Limit|Internal|Unavailable|Timeout|Disabled|OptIn/;
+
+    // Act
+    const poisonNotContent = [...POISON_ENTRY_CODES].filter(
+      (code) => notContent.test(code) || THROTTLING_ERROR_CODES.has(code) || TRANSIENT_ERROR_CODES.has(code),
+    );
+
+    // Assert
+    expect(poisonNotContent).toEqual([]);
+    expect(POISON_ENTRY_CODES.has('InvalidArgument')).toBe(true);
   });
 });
