@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { convertRecords } from '../../lib/handler/convert-records.js';
+import type { SourceRecordInfo } from '../../lib/sources/source-event.js';
+import { sqsRecord } from '../factories/sqs.js';
+
+/** Source records `r0…` with bodies `bodies[i]`. */
+function records(bodies: readonly string[]): SourceRecordInfo[] {
+  return bodies.map((body, i) => ({
+    record: sqsRecord({ messageId: `r${i}`, body }),
+    id: `r${i}`,
+    group: undefined,
+  }));
+}
+
+const convert = (record: { body?: string }) => {
+  if (record.body === 'throw-string') throw 'unreadable';
+  if (record.body === 'throw-error') throw new TypeError('no value');
+  return { value: record.body };
+};
+
+describe('convertRecords', () => {
+  it('names what convert threw, an Error by name and message, anything else as it prints', async () => {
+    // Arrange
+    const batch = records(['throw-string', 'throw-error', 'ok']);
+
+    // Act
+    const { outcomes, toSend } = await convertRecords(batch, {
+      convert,
+      deaggregate: false,
+      stopGroups: false,
+      stopBatch: false,
+    });
+
+    // Assert
+    expect(outcomes.slice(0, 2)).toEqual([
+      { id: 'r0', status: 'failed', code: 'ConvertFailed', reason: 'convert threw unreadable' },
+      { id: 'r1', status: 'failed', code: 'ConvertFailed', reason: 'convert threw TypeError: no value' },
+    ]);
+    expect(toSend.map((record) => record.id)).toEqual(['2']);
+  });
+
+  it('fails every later record, unconverted, once one failed to convert and the batch must stop', async () => {
+    // Arrange
+    const batch = records(['ok', 'throw-error', 'ok']);
+
+    // Act
+    const { outcomes, toSend } = await convertRecords(batch, {
+      convert,
+      deaggregate: false,
+      stopGroups: false,
+      stopBatch: true,
+    });
+
+    // Assert
+    expect(outcomes[2]).toEqual({
+      id: 'r2',
+      status: 'failed',
+      code: 'PredecessorFailed',
+      reason:
+        'record r1 failed to convert before it, so its ordering keys are unknown; the shard is sent again from that record',
+    });
+    expect(toSend.map((record) => record.id)).toEqual(['0']);
+  });
+});
