@@ -1,10 +1,11 @@
+import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { convertRecords } from '../../lib/handler/convert-records.js';
 import type { SourceRecordInfo } from '../../lib/sources/source-event.js';
 import { sqsRecord } from '../factories/sqs.js';
 
 /** Source records `r0…` with bodies `bodies[i]`. */
-function records(bodies: readonly string[]): SourceRecordInfo[] {
+function records(bodies: readonly string[]): SourceRecordInfo<SQSRecord>[] {
   return bodies.map((body, i) => ({
     record: sqsRecord({ messageId: `r${i}`, body }),
     id: `r${i}`,
@@ -12,7 +13,7 @@ function records(bodies: readonly string[]): SourceRecordInfo[] {
   }));
 }
 
-const convert = (record: { body?: string }) => {
+const convert = (record: SQSRecord) => {
   if (record.body === 'throw-string') throw 'unreadable';
   if (record.body === 'throw-error') throw new TypeError('no value');
   return { value: record.body };
