@@ -6,7 +6,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fleetChart } from './chart.js';
-import { FLEET_AGGREGATION, FLEET_BENCH, FLEET_MODES, type FleetMode } from './parameters.js';
+import {
+  FLEET_AGGREGATION,
+  FLEET_BENCH,
+  FLEET_MODES,
+  type FleetMode,
+  fleetModes,
+  fleetWindowMs,
+} from './parameters.js';
 import { type FleetResult, runFleet } from './simulation.js';
 
 const RESULTS_DIR = new URL('../results/', import.meta.url);
@@ -45,20 +52,23 @@ function row(result: FleetResult): string {
     r.jain >= GOALS.jain &&
     r.sendsPerDelivered <= GOALS.sendsPerDelivered &&
     r.lost === 0;
-  return `| ${r.parameters.mode} | ${r.parameters.environments} | ${f(r.goodput)} | ${f(r.coldShardUtilization)} | ${f(r.hotShardUtilization)} | ${f(r.jain)} | ${f(r.jainChance)} | ${f(r.sendsPerDelivered)} | ${Math.round(r.latencyP50Ms)} | ${Math.round(r.latencyP99Ms)} | ${Math.round(r.coldLatencyP99Ms)} | ${r.lost} | ${r.duplicates} | ${f(r.receivesPerRecord)} | ${Math.round(r.cpuMicrosPerRecord)} | ${Math.round(r.simulatorMicrosPerRecord)} | ${met ? 'met' : 'not met'} |`;
+  return `| ${r.parameters.mode} | ${r.parameters.environments} | ${f(r.parameters.windowMs / 1_000, 0)} | ${f(r.loadAverage.before, 1)}–${f(r.loadAverage.windowEnd, 1)} | ${f(r.goodput)} | ${f(r.coldShardUtilization)} | ${f(r.hotShardUtilization)} | ${f(r.jain)} | ${f(r.jainChance)} | ${f(r.sendsPerDelivered)} | ${Math.round(r.latencyP50Ms)} | ${Math.round(r.latencyP99Ms)} | ${Math.round(r.coldLatencyP99Ms)} | ${r.lost} | ${r.duplicates} | ${f(r.receivesPerRecord)} | ${Math.round(r.cpuMicrosPerRecord)} | ${Math.round(r.simulatorMicrosPerRecord)} | ${Math.round(r.processCpuMicrosPerRecord)} | ${met ? 'met' : 'not met'} |`;
 }
 
 const loadBefore = os.loadavg();
 const results: FleetResult[] = [];
 const base = FLEET_BENCH.base;
-const modes = process.argv.includes('--aggregated')
-  ? [...FLEET_BENCH.modes, FLEET_MODES.aggregated]
-  : FLEET_BENCH.modes;
+const withAggregated = (list: readonly FleetMode[]) =>
+  process.argv.includes('--aggregated') ? [...list, FLEET_MODES.aggregated] : list;
+const modes = withAggregated(FLEET_BENCH.modes);
 // Modes interleaved at each N, so that a change in the machine's load hits both alike.
 for (const environments of FLEET_BENCH.environments) {
-  for (const mode of modes) {
-    progress(`${mode}, N = ${environments}`);
-    const result = await runFleet({ ...base, mode, environments }, progress);
+  const windowMs = fleetWindowMs(environments);
+  for (const mode of withAggregated(fleetModes(environments))) {
+    progress(
+      `${mode}, N = ${environments}, window ${windowMs / 1_000} s, load ${os.loadavg()[0].toFixed(1)}`,
+    );
+    const result = await runFleet({ ...base, mode, environments, windowMs }, progress);
     progress(
       `  goodput ${f(result.goodput)}, Jain ${f(result.jain)}, sends/entry ${f(result.sendsPerDelivered)}, lost ${result.lost}, ${f(result.seconds, 0)} s`,
     );
@@ -76,12 +86,12 @@ const loadAfter = os.loadavg();
 const totalSeconds = (performance.now() - began) / 1_000;
 const limits = `${1_000 * base.scale} records/s and ${Math.round(1_048_576 * base.scale)} B/s per shard (the service's × ${base.scale})`;
 const header = [
-  `Fleet simulation: ${base.shards} shards, ${limits}; records of ${base.recordBytes.min}–${base.recordBytes.max} B; hot key ${base.hotKeyShare * 100} % of records; each cold shard offered ${base.overload}× its capacity; batches of ≤ ${base.batchSize}, ${base.timeoutMs} ms deadline, failed records back after ${base.redeliveryMs} ms; ${base.warmupMs} ms warm-up, ${base.windowMs} ms measured, then limits lifted and the backlog drained; ${base.workers} worker threads.`,
+  `Fleet simulation: ${base.shards} shards, ${limits}; records of ${base.recordBytes.min}–${base.recordBytes.max} B; hot key ${base.hotKeyShare * 100} % of records; each cold shard offered ${base.overload}× its capacity; batches of ≤ ${base.batchSize}, ${base.timeoutMs} ms deadline, failed records back after ${base.redeliveryMs} ms; ${base.warmupMs} ms warm-up, then max(${base.windowMs / 1_000} s, ${FLEET_BENCH.windowMsPerEnvironment / 1_000} s × N) measured, then limits lifted and the backlog drained; ${base.workers} worker threads.`,
   '',
-  "Goodput is over what the offered load can reach (every shard is offered at least its capacity, so the stream's capacity). \"Jain by chance\" is the index a fleet fair in expectation would show from the same invocations (each one's records given to a random environment): the measurement's floor. Busy µs are per record delivered, environments' threads and the main thread (kinesalite, capacity model, source) apart.",
+  "Goodput is over what the offered load can reach (every shard is offered at least its capacity, so the stream's capacity). \"Jain by chance\" is the index a fleet fair in expectation would show from the same invocations (each one's records given to a random environment): the measurement's floor. Busy µs are per record delivered, environments' threads and the main thread (kinesalite, capacity model, source) apart: wall time the threads were not idle, inflated by a loaded machine. Process CPU µs is the CPU time of all threads in the window per record delivered in it. Load is the one-minute load average at the start of the run and at the end of its window (2 cores).",
   '',
-  '| mode | N | goodput | coldest shard | hot shard | Jain | Jain by chance | sends / delivered | p50 ms | p99 ms | p99 ms, cold shards | lost | duplicates | receives / record | busy µs / record | simulator µs / record | goals |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| mode | N | window s | load | goodput | coldest shard | hot shard | Jain | Jain by chance | sends / delivered | p50 ms | p99 ms | p99 ms, cold shards | lost | duplicates | receives / record | busy µs / record | simulator µs / record | process CPU µs / record | goals |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
 ];
 const ceiling = 1_000 * base.scale;
 const aggregationTable = [

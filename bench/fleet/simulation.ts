@@ -4,6 +4,7 @@
  * threads sending through their own sinks, for a fixed window. Then the limits are lifted,
  * the backlog drains, and every produced record must be readable from the stream.
  */
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { evenShardRanges } from '../../lib/destinations/kinesis-hash-key.js';
 import { decodeAggregatedRecord } from '../../lib/kpl/index.js';
@@ -91,6 +92,14 @@ export interface FleetResult {
    * delivered, in µs: the simulator's own cost, which a real fleet does not pay on its cores.
    */
   readonly simulatorMicrosPerRecord: number;
+  /**
+   * CPU time of the whole process (environments, simulator and coordinator; user and system)
+   * in the window, per record delivered in it, in µs: unlike the busy times, not inflated by
+   * waiting for a core on a loaded machine.
+   */
+  readonly processCpuMicrosPerRecord: number;
+  /** The machine's one-minute load average when the run began and when its window ended. */
+  readonly loadAverage: { readonly before: number; readonly windowEnd: number };
   readonly drainMs: number;
   readonly seconds: number;
 }
@@ -98,6 +107,9 @@ export interface FleetResult {
 interface Window {
   start: number;
   end: number;
+  cpuAtStart: NodeJS.CpuUsage;
+  cpuInWindow?: NodeJS.CpuUsage;
+  loadAtEnd?: number;
   statsAtStart: ShardCounters[];
   statsAtEnd: ShardCounters[];
 }
@@ -142,6 +154,7 @@ export async function runFleet(
   progress: (line: string) => void = () => {},
 ): Promise<FleetResult> {
   const began = performance.now();
+  const loadBefore = os.loadavg()[0];
   const limits = {
     recordsPerSecond: REAL_SHARD.recordsPerSecond * parameters.scale,
     bytesPerSecond: REAL_SHARD.bytesPerSecond * parameters.scale,
@@ -257,9 +270,17 @@ export async function runFleet(
     }
     if (phase === 'warmup' && now - started >= parameters.warmupMs) {
       phase = 'window';
-      window = { start: now, end: now, statsAtStart: capacity.shardStats(STREAM), statsAtEnd: [] };
+      window = {
+        start: now,
+        end: now,
+        cpuAtStart: process.cpuUsage(),
+        statsAtStart: capacity.shardStats(STREAM),
+        statsAtEnd: [],
+      };
     } else if (phase === 'window' && window && now - window.start >= parameters.windowMs) {
       window.end = now;
+      window.cpuInWindow = process.cpuUsage(window.cpuAtStart);
+      window.loadAtEnd = os.loadavg()[0];
       window.statsAtEnd = capacity.shardStats(STREAM);
       phase = 'drain';
       capacity.setLimits({ recordsPerSecond: 1e9, bytesPerSecond: 1e12 });
@@ -363,6 +384,11 @@ export async function runFleet(
     cpuMicrosPerRecord: deliveredInWindow === 0 ? Number.NaN : (activeMs * 1_000) / reportedDone.size,
     simulatorMicrosPerRecord:
       reportedDone.size === 0 ? Number.NaN : (mainThread.active * 1_000) / reportedDone.size,
+    processCpuMicrosPerRecord:
+      deliveredInWindow === 0 || window.cpuInWindow === undefined
+        ? Number.NaN
+        : (window.cpuInWindow.user + window.cpuInWindow.system) / deliveredInWindow,
+    loadAverage: { before: loadBefore, windowEnd: window.loadAtEnd ?? Number.NaN },
     drainMs: drained,
     seconds: (performance.now() - began) / 1_000,
   };

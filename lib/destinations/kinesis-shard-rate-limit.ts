@@ -5,8 +5,11 @@
  * execution environment paces every shard on its own: it keeps, per shard, the share of the
  * shard's limit it may use, grows it while the shard accepts and cuts it when the shard
  * throttles (at most every 250 ms: throttles of one round trip carry the same news), and
- * spaces the entries of each shard at that rate. The environment that sends more meets more
- * of the throttles, so shares even out between environments. An entry whose
+ * spaces the entries of each shard at that rate. A cut scales what the environment sent of
+ * late, not a share it left unused, and only a share it fills grows: in a fleet of many
+ * environments, each has a few records per shard per invocation, and shares it never fills
+ * would add up to many times the shard. The environment that sends more meets more of the
+ * throttles, so shares even out between environments. An entry whose
  * shard is booked further ahead than `maxWaitMs` is not sent: it is retried by the sink after
  * its backoff (`overBudget: 'retry'`), or given back to the event source at once
  * (`overBudget: 'defer'`), so that a hot shard never holds up an invocation.
@@ -48,9 +51,13 @@ export interface ShardRateLimitOptions {
    * together grow as fast as one: the overshoot, and the throttled sends, do not grow with N.
    * The default and the cut's are the fleet simulation's (docs/sizing.md): with growth 1 and
    * cut 0.8 a fleet of 16 or 64 sent 1.8–1.9 entries per entry stored; with 0.5 and 0.5, 1.2–1.6.
+   * Only a share the environment fills at least half of grows.
    */
   readonly increasePerSecond?: number;
-  /** Factor the share shrinks by when the shard throttles, at most every 250 ms, in (0, 1). Default 0.5. */
+  /**
+   * When the shard throttles (at most every 250 ms), the share becomes this factor times the
+   * share the environment sent in about the last second (or times the share, if less), in (0, 1). Default 0.5.
+   */
   readonly decreaseFactor?: number;
   /** The share never falls below this. Default 0.01. */
   readonly minShare?: number;
@@ -84,6 +91,8 @@ const BURST_MS = 50;
 const CUT_INTERVAL_MS = 250;
 /** Growth counts at most this much idle time, so a long-idle environment does not come back at full rate. */
 const MAX_GROWTH_STEP_MS = 250;
+/** The time constant of an environment's measured use of a shard, in ms: Kinesis's own accounting window. */
+const USE_WINDOW_MS = 1_000;
 
 interface ShardPace {
   share: number;
@@ -91,6 +100,12 @@ interface ShardPace {
   nextFree: number;
   lastCut: number;
   lastGrowth: number;
+  /**
+   * The share of the shard's limit this environment sent of late, averaged exponentially over
+   * about USE_WINDOW_MS: what a cut scales, since a share left unused slows nothing.
+   */
+  used: number;
+  lastUse: number;
 }
 
 /** The resolved options, checked once. */
@@ -244,6 +259,8 @@ export class ShardRateLimiter {
     const wait = Math.max(0, start - now);
     if (wait > this.options.maxWaitMs) return undefined;
     pace.nextFree = start + cost / pace.share;
+    pace.used = this.usedAt(pace, now) + cost / USE_WINDOW_MS;
+    pace.lastUse = now;
     return wait;
   }
 
@@ -254,16 +271,22 @@ export class ShardRateLimiter {
     const pace = this.paceOf(shardId, now);
     if (result.status === 'accepted') {
       const step = Math.min(MAX_GROWTH_STEP_MS, now - pace.lastGrowth);
+      pace.lastGrowth = now;
+      // A share the environment does not fill (it has fewer records for the shard than the
+      // share allows) does not grow: else a fleet's shares add up to many times the shard's
+      // limit, and a cut of a share nobody uses slows nothing (congestion window validation, RFC 7661).
+      if (this.usedAt(pace, now) < pace.share / 2) return result;
       // In proportion to the share: at a fair share of 1/N each, N environments together grow
       // as fast as one alone would, so the overshoot (and the throttled sends) do not grow with N.
       const growth = (this.options.increasePerSecond * Math.max(0, step) * pace.share) / 1_000;
       pace.share = Math.min(1, pace.share + growth);
-      pace.lastGrowth = now;
       return result;
     }
     if (result.status === 'retryable' && result.code === THROTTLED_CODE) {
       if (now - pace.lastCut >= CUT_INTERVAL_MS) {
-        pace.share = Math.max(this.options.minShare, pace.share * this.options.decreaseFactor);
+        // What the environment sent is cut, not a share it left unused.
+        const sending = Math.min(pace.share, this.usedAt(pace, now));
+        pace.share = Math.max(this.options.minShare, sending * this.options.decreaseFactor);
         pace.lastCut = now;
       }
       // The shard's bucket is empty: no burst until it has refilled.
@@ -273,6 +296,11 @@ export class ShardRateLimiter {
       return { ...result, throttled: false };
     }
     return result;
+  }
+
+  /** The share the environment sent of late, decayed to `now`. */
+  private usedAt(pace: ShardPace, now: number): number {
+    return pace.used * Math.exp(-Math.max(0, now - pace.lastUse) / USE_WINDOW_MS);
   }
 
   private overBudget(shardId: string): EntryResult {
@@ -285,7 +313,14 @@ export class ShardRateLimiter {
   private paceOf(shardId: string, now: number): ShardPace {
     let pace = this.paces.get(shardId);
     if (pace === undefined) {
-      pace = { share: this.options.initialShare, nextFree: now, lastCut: -Infinity, lastGrowth: now };
+      pace = {
+        share: this.options.initialShare,
+        nextFree: now,
+        lastCut: -Infinity,
+        lastGrowth: now,
+        used: 0,
+        lastUse: now,
+      };
       this.paces.set(shardId, pace);
     }
     return pace;

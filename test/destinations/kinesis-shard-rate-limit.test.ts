@@ -90,12 +90,17 @@ describe('ShardRateLimiter', () => {
     },
   );
 
-  it("cuts a shard's share when it throttles, and hides the throttle from the core's window", async () => {
-    // Arrange
+  it("cuts the share of its shard that it sent when the shard throttles, once per round trip, and hides the throttle from the core's window", async () => {
+    // Arrange: a share of the whole shard, of which 10 entries use 1 % in the last second.
     const { client, calls } = listShardsClient();
     let now = 0;
     const map = new KinesisShardMap(client, { streamName: 's' });
-    const limiter = new ShardRateLimiter(map, { initialShare: 1, decreaseFactor: 0.5, clock: () => now });
+    const limiter = new ShardRateLimiter(map, {
+      initialShare: 1,
+      decreaseFactor: 0.5,
+      minShare: 1e-6,
+      clock: () => now,
+    });
     const hot = keyOn(0, 'hot');
     const { sender: fake } = sender((key) =>
       key === hot
@@ -106,7 +111,7 @@ describe('ShardRateLimiter', () => {
 
     // Act
     const results = await limiter.send(
-      [entry(hot), entry(keyOn(1, 'cold'))],
+      [...Array.from({ length: 10 }, () => entry(hot)), entry(keyOn(1, 'cold'))],
       new AbortController().signal,
       fake,
     );
@@ -116,14 +121,47 @@ describe('ShardRateLimiter', () => {
     now += 1_000;
     await limiter.send([entry(hot)], new AbortController().signal, fake);
 
-    // Assert
+    // Assert: half of what was sent, not half of the share (0.5) that nobody used.
     expect(results[0]).toMatchObject({ status: 'retryable', throttled: false });
-    expect(afterOne).toBe(0.5);
-    expect(sameRoundTrip).toBe(0.5);
-    expect(limiter.shareOf(shardId)).toBe(0.25);
+    expect(afterOne).toBeCloseTo(0.005, 6);
+    expect(sameRoundTrip).toBe(afterOne);
+    // A second later: half of the lesser of the share and what was sent (decayed, plus one entry).
+    expect(limiter.shareOf(shardId)).toBeCloseTo(0.0025, 6);
     expect(limiter.shareOf(RANGES[1].shardId)).toBe(1);
     expect(calls.count).toBe(1);
   });
+
+  it.each([
+    { perCall: 50, grows: true },
+    { perCall: 1, grows: false },
+  ])(
+    'grows a share only while it fills it ($perCall entries per 100 ms at a share of 500 a second)',
+    async ({ perCall, grows }) => {
+      // Arrange
+      const { client } = listShardsClient();
+      let now = 0;
+      const limiter = new ShardRateLimiter(new KinesisShardMap(client, { streamName: 's' }), {
+        initialShare: 0.5,
+        clock: () => now,
+      });
+      const key = keyOn(0, 'k');
+      const { sender: fake } = sender();
+
+      // Act: 2 s of calls every 100 ms, each with the entries its 100 ms allows (or fewer).
+      for (let call = 0; call < 20; call++) {
+        await limiter.send(
+          Array.from({ length: perCall }, () => entry(key)),
+          new AbortController().signal,
+          fake,
+        );
+        now += 100;
+      }
+
+      // Assert
+      if (grows) expect(limiter.shareOf(RANGES[0].shardId)).toBeGreaterThan(0.6);
+      else expect(limiter.shareOf(RANGES[0].shardId)).toBe(0.5);
+    },
+  );
 
   it('refuses options out of range with the option named', () => {
     // Arrange
