@@ -6,8 +6,8 @@
  * never run at once.
  */
 import { describe, expect, it } from 'vitest';
-import { runSoak } from '../../soak/soak.js';
 import { describeHandOvers } from '../../soak/hand-over-accounting.js';
+import { runSoak } from '../../soak/soak.js';
 import type { SoakReport } from '../../soak/soak-report.js';
 
 /** Every fault kind, high enough to come up many times in 20,000 records. */
