@@ -6,246 +6,50 @@
  * dead-lettered or dropped by the poison policy, never silently lost.
  */
 import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Destination } from '../../lib/core/types.js';
-import { sqsDestination } from '../../lib/destinations/sqs.js';
-import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
-import type { DeadLetter } from '../../lib/handler/poison.js';
-import type { WholeBatchFailedError } from '../../lib/handler/whole-batch-failed-error.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kinesisJson, kinesisText } from '../../lib/sources/kinesis.js';
 import { sqsJson } from '../../lib/sources/sqs.js';
 import { type FaultProxy, startFaultProxy } from '../../local/index.js';
 import { lambdaContext } from '../factories/context.js';
-import { kinesisEvent, kinesisRecord } from '../factories/kinesis.js';
+import { kinesisEvent } from '../factories/kinesis.js';
 import { sqsEvent, sqsRecord } from '../factories/sqs.js';
-import { type FunctionName, importFunction, LOCAL_ENVIRONMENT } from '../functions/function-harness.js';
-import { OutputCapture } from '../handler/output-capture.js';
+import { type FunctionName, importFunction } from '../functions/function-harness.js';
 import {
   deadLettered,
   delivered,
   dropped,
-  type ExpectedRecord,
   expectAccountedFor,
   failed,
   filtered,
   type Outcome,
 } from './accounting.js';
-import { SERVICE_ERRORS, type ServiceError, startErrorStub } from './error-stub.js';
 import {
-  arrivesThroughNewer,
-  destinationKindOf,
-  freshTarget,
-  type LocalServices,
-  recordId,
-  sourceBytes,
-  startLocalServices,
-  type Target,
-} from './local-pipelines.js';
+  bodyWithKey,
+  build,
+  eventOf,
+  invoke,
+  kinesis,
+  NOT_LOGGED,
+  onlySummary,
+  type Poison,
+  type RecordCase,
+  runRecordCase,
+  type SourceRecord,
+  sqs,
+  sqsForKinesisRecordOf,
+  useBadInputHarness,
+} from './bad-input-harness.js';
+import { SERVICE_ERRORS, type ServiceError, startErrorStub } from './error-stub.js';
+import { destinationKindOf, freshTarget, recordId, sourceBytes } from './local-pipelines.js';
+
+const harness = useBadInputHarness();
 
 const MiB = 1024 * 1024;
 const FIREHOSE_RECORD = 1_000 * 1024;
 
-type SourceRecord = SQSRecord | KinesisStreamRecord;
-type Response = { batchItemFailures: { itemIdentifier: string }[] };
-type Handler = (event: unknown, context: unknown) => Promise<Response>;
-
-let services: LocalServices;
-let output: OutputCapture;
-
-beforeAll(async () => {
-  services = await startLocalServices();
-});
-afterAll(async () => {
-  await services?.close();
-});
-beforeEach(() => {
-  for (const [name, value] of Object.entries(LOCAL_ENVIRONMENT)) vi.stubEnv(name, value);
-  output = new OutputCapture({ console: true });
-});
-afterEach(() => {
-  output.restore();
-  vi.unstubAllEnvs();
-});
-
-// ---------------------------------------------------------------------------------------------
-// Records and what they arrive as.
-
-let messageCount = 0;
-
-/** An SQS record with a short, known message id (the default Kinesis partition key of sqs-to-kinesis). */
-function sqs(body: string, groupId?: string): SQSRecord {
-  return sqsRecord({ body, messageId: `m-${++messageCount}`, groupId });
-}
-
-function kinesis(data: string | Uint8Array, partitionKey?: string): KinesisStreamRecord {
-  return kinesisRecord({ data, partitionKey });
-}
-
-/** An SQS body that makes a Kinesis record of exactly `bytes` (data plus the message id as key). */
-function sqsForKinesisRecordOf(bytes: number): SQSRecord {
-  const messageId = `m-${++messageCount}`;
-  return sqsRecord({ messageId, body: 'k'.repeat(bytes - messageId.length) });
-}
-
-/** A JSON body whose `key` is the partition key and whose whole size, with the key, is `bytes`. */
-function bodyWithKey(key: string, bytes?: number): string {
-  const prefix = `{"key":"${key}","pad":"`;
-  const suffix = '"}';
-  if (bytes === undefined) return `${prefix}${suffix}`;
-  const padding = bytes - Buffer.byteLength(key) - Buffer.byteLength(prefix) - Buffer.byteLength(suffix);
-  return `${prefix}${'p'.repeat(padding)}${suffix}`;
-}
-
-function newlineTerminated(bytes: Buffer): Buffer {
-  return bytes.at(-1) === 0x0a ? bytes : Buffer.concat([bytes, Buffer.from('\n')]);
-}
-
-/** What a ready-made function writes for a record. */
-function arrivesFromFunction(pipeline: FunctionName, env: Record<string, string>) {
-  const appendNewline = env.APPEND_NEWLINE !== 'false';
-  const kind = destinationKindOf(pipeline);
-  return (record: SourceRecord): Buffer => {
-    if (kind === 'firehose' && appendNewline) return newlineTerminated(sourceBytes(record));
-    if (kind === 'kinesis' || kind === 'firehose' || kind === 'sqs') return sourceBytes(record);
-    return arrivesThroughNewer(kind, record);
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Running one case.
-
-/** Where poison records go in a case. */
-type Poison = 'retry' | 'dead-letter' | 'drop';
-
-interface RecordCase {
-  readonly name: string;
-  /** `<source>-to-<destination>`: the ready-made function, unless `convert` is given. */
-  readonly pipeline: FunctionName;
-  /** The handler's own conversion, for `createSinkHandler`. */
-  readonly convert?: (record: never) => unknown;
-  /** More variables for the ready-made function. */
-  readonly env?: Record<string, string>;
-  readonly poison?: Poison;
-  readonly records: () => readonly (readonly [SourceRecord, Outcome])[];
-  /** The bytes a delivered record arrives as, when not what the ready-made function writes. */
-  readonly arrives?: (record: SourceRecord) => Buffer;
-  /** How many requests the destination must have been sent. */
-  readonly requests?: number;
-}
-
-interface Built {
-  readonly handler: Handler;
-  readonly target: Target;
-  readonly deadLetterQueueUrl: string | undefined;
-}
-
-async function build(
-  pipeline: FunctionName,
-  options: {
-    convert?: (record: never) => unknown;
-    env?: Record<string, string>;
-    poison?: Poison;
-    target?: Target;
-  },
-): Promise<Built> {
-  const target = options.target ?? (await freshTarget(services, destinationKindOf(pipeline)));
-  const poison = options.poison ?? 'retry';
-  const deadLetterQueueUrl =
-    poison === 'dead-letter' ? await services.sqs.createQueue(`dead-letters-${++messageCount}`) : undefined;
-  if (options.convert === undefined) {
-    const handler = await importFunction(pipeline, {
-      ...target.env,
-      ...options.env,
-      POISON_POLICY: poison,
-      ...(deadLetterQueueUrl === undefined
-        ? {}
-        : { DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl, AWS_ENDPOINT_URL_SQS: services.sqs.endpoint }),
-    });
-    return { handler, target, deadLetterQueueUrl };
-  }
-  const handler = createSinkHandler<SourceRecord, unknown>({
-    destination: target.destination() as Destination<unknown>,
-    convert: options.convert as (record: SourceRecord) => unknown,
-    source: pipeline.startsWith('sqs') ? 'sqs' : 'kinesis',
-    poisonPolicy: poison,
-    ...(deadLetterQueueUrl === undefined
-      ? {}
-      : {
-          deadLetterDestination: sqsDestination({
-            queueUrl: deadLetterQueueUrl,
-            endpoint: services.sqs.endpoint,
-            region: 'us-east-1',
-          }),
-        }),
-    initialBackoffMs: 5,
-    maxBackoffMs: 20,
-  }) as unknown as Handler;
-  return { handler, target, deadLetterQueueUrl };
-}
-
-function eventOf(records: readonly SourceRecord[]): unknown {
-  return 'body' in records[0]
-    ? sqsEvent(records as SQSRecord[])
-    : kinesisEvent(records as KinesisStreamRecord[]);
-}
-
-/** Invokes the handler; a full-batch failure is the handler's answer too, thrown. */
-async function invoke(handler: Handler, event: unknown): Promise<{ response: Response; thrown?: Error }> {
-  try {
-    return { response: await handler(event, lambdaContext(20_000)) };
-  } catch (error) {
-    // By name: a ready-made function is imported afresh, with its own copy of the class.
-    if (error instanceof Error && error.name === 'WholeBatchFailedError') {
-      return { response: (error as WholeBatchFailedError).batchResponse, thrown: error };
-    }
-    throw error;
-  }
-}
-
-async function readDeadLetters(url: string | undefined): Promise<DeadLetter[]> {
-  if (url === undefined) return [];
-  return (await services.sqs.drain(url)).map((message) => JSON.parse(message.Body ?? '') as DeadLetter);
-}
-
-function onlySummary(): Record<string, unknown> {
-  const summaries = output.summaries();
-  expect(summaries).toHaveLength(1);
-  return summaries[0];
-}
-
-async function runRecordCase(row: RecordCase): Promise<void> {
-  // Arrange
-  const rows = row.records();
-  const built = await build(row.pipeline, row);
-  const arrives = row.arrives ?? arrivesFromFunction(row.pipeline, row.env ?? {});
-  const expected: ExpectedRecord[] = rows.map(([record, outcome]) => ({
-    id: recordId(record),
-    ...(outcome.kind === 'delivered' ? { arrives: arrives(record) } : {}),
-    outcome,
-  }));
-
-  // Act
-  const { response, thrown } = await invoke(built.handler, eventOf(rows.map(([record]) => record)));
-
-  // Assert
-  expect(thrown).toBeUndefined();
-  const summary = onlySummary();
-  // LOG_PAYLOADS is off: no bad record's content reaches the log, whatever its fate.
-  expect(output.all()).not.toContain(NOT_LOGGED);
-  expectAccountedFor(expected, {
-    reported: response.batchItemFailures.map((failure) => failure.itemIdentifier),
-    arrived: await built.target.read(),
-    deadLetters: await readDeadLetters(built.deadLetterQueueUrl),
-    summary,
-  });
-  if (row.requests !== undefined) expect(summary.requests).toBe(row.requests);
-}
-
 // ---------------------------------------------------------------------------------------------
 // The matrix.
 
-/** A marker in the bad records' payloads that must never appear in the output. */
-const NOT_LOGGED = 'payload-marker-7f3a';
 const NOT_UTF8 = Uint8Array.from([0x7b, 0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28, 0x7d]);
 const EVERY_BYTE = Uint8Array.from({ length: 256 }, (_, index) => index);
 const MULTI_BYTE_256 = 'é€中'.repeat(86).slice(0, 256);
@@ -334,7 +138,7 @@ describe('bad input: malformed events', () => {
 
       await expect(invocation).rejects.toMatchObject({ name: 'MalformedEventError' });
       await expect(invocation).rejects.toThrow(message);
-      const logged = output.json().find((line) => line.message === 'malformed event');
+      const logged = harness.output.json().find((line) => line.message === 'malformed event');
       expect(logged).toMatchObject({ level: 'ERROR' });
       expect(String(logged?.error)).toMatch(message);
       // Lambda retries the whole batch: nothing may have been half sent.
@@ -1170,7 +974,7 @@ describe('bad input: the destination refuses every call', () => {
     async ({ pipeline, error, code }) => {
       // Arrange
       const kind = destinationKindOf(pipeline);
-      const target = await freshTarget(services, kind, error === 'missing');
+      const target = await freshTarget(harness.services, kind, error === 'missing');
       const stub = error === 'missing' ? undefined : await startErrorStub({ error });
       const endpointVariable = `AWS_ENDPOINT_URL_${kind.toUpperCase()}`;
       const { handler } = await build(pipeline, {
@@ -1212,7 +1016,7 @@ describe('bad input: the destination refuses every call', () => {
 
   it('DynamoDB: a key of another type than the table in every record stops sending, dropping nothing under the drop policy', async () => {
     // Arrange: the table's key id is a string; every record's id is a number.
-    const target = await freshTarget(services, 'dynamodb');
+    const target = await freshTarget(harness.services, 'dynamodb');
     const { handler } = await build('sqs-to-dynamodb', { target, poison: 'drop' });
     const records = Array.from({ length: 30 }, (_, index) => sqs(JSON.stringify({ id: index, n: index })));
 
@@ -1231,11 +1035,11 @@ describe('bad input: the destination refuses every call', () => {
   });
 
   it('KMS throttling is retried, not fatal: every record arrives', async () => {
-    const target = await freshTarget(services, 'kinesis');
+    const target = await freshTarget(harness.services, 'kinesis');
     const stub = await startErrorStub({
       error: SERVICE_ERRORS.kinesisKmsThrottling,
       times: 2,
-      upstream: services.kinesis.endpoint,
+      upstream: harness.services.kinesis.endpoint,
     });
     const { handler } = await build('sqs-to-kinesis', {
       target,
@@ -1260,14 +1064,14 @@ describe('bad input: the destination refuses every call', () => {
   });
 
   it('a dead-letter queue that does not exist: the poison record stays reported, with both reasons', async () => {
-    const target = await freshTarget(services, 'kinesis');
-    const missingQueue = await freshTarget(services, 'sqs', true);
+    const target = await freshTarget(harness.services, 'kinesis');
+    const missingQueue = await freshTarget(harness.services, 'sqs', true);
     const handler = await importFunction('sqs-to-kinesis', {
       ...target.env,
       PARTITION_KEY_FIELD: 'key',
       POISON_POLICY: 'dead-letter',
       DEAD_LETTER_QUEUE_URL: missingQueue.address,
-      AWS_ENDPOINT_URL_SQS: services.sqs.endpoint,
+      AWS_ENDPOINT_URL_SQS: harness.services.sqs.endpoint,
     });
     const poison = sqs(bodyWithKey(KEY_257));
     const good = sqs('good');
@@ -1299,7 +1103,7 @@ describe('bad input: the destination refuses every call', () => {
 describe('bad input: a batch of 10,000 records', () => {
   let proxy: FaultProxy;
   beforeAll(async () => {
-    proxy = await startFaultProxy({ upstream: services.kinesis.endpoint, seed: 10_000 });
+    proxy = await startFaultProxy({ upstream: harness.services.kinesis.endpoint, seed: 10_000 });
   });
   afterAll(async () => {
     await proxy?.close();
@@ -1307,7 +1111,7 @@ describe('bad input: a batch of 10,000 records', () => {
 
   it('every record is accounted for: arrived, reported after failed entries, or invalid', async () => {
     // Arrange: 1 % of entries fail once and are not retried; every 1,000th record has a key too long.
-    const target = await freshTarget(services, 'kinesis');
+    const target = await freshTarget(harness.services, 'kinesis');
     const handler = await importFunction('sqs-to-kinesis', {
       ...target.env,
       AWS_ENDPOINT_URL_KINESIS: proxy.endpoint,

@@ -12,6 +12,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { Message } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import type { Destination } from '../../lib/core/types.js';
 import { cloudWatchDestination } from '../../lib/destinations/cloudwatch.js';
 import { dynamoDbDestination } from '../../lib/destinations/dynamodb.js';
@@ -41,7 +42,8 @@ import {
   startLocalKinesis,
   startLocalSqs,
 } from '../destinations/local-destinations.js';
-import type { FunctionName } from '../functions/function-harness.js';
+import { type FunctionName, LOCAL_ENVIRONMENT } from '../functions/function-harness.js';
+import { OutputCapture } from '../handler/output-capture.js';
 
 /** The newer destinations' local services: dynalite, and our EventBridge and CloudWatch endpoints (SNS is fauxqs). */
 export interface NewerServices {
@@ -56,6 +58,48 @@ export interface LocalServices extends NewerServices {
   readonly firehose: LocalFirehose;
   readonly sqs: LocalSqs;
   close(): Promise<void>;
+}
+
+/** What a test reaches of {@link useLocalPipelineServices}: the services, and this test's captured output. */
+export interface LocalPipelineTest {
+  readonly services: LocalServices;
+  readonly output: OutputCapture;
+}
+
+/**
+ * Starts the local services once for the test file and, for each test, sets the local
+ * environment of the ready-made functions and captures the output (console included).
+ * Call it once, at the top of the file.
+ */
+export function useLocalPipelineServices(): LocalPipelineTest {
+  let services: LocalServices | undefined;
+  let output: OutputCapture | undefined;
+  beforeAll(async () => {
+    services = await startLocalServices();
+  });
+  afterAll(async () => {
+    await services?.close();
+  });
+  beforeEach(() => {
+    for (const [name, value] of Object.entries(LOCAL_ENVIRONMENT)) vi.stubEnv(name, value);
+    output = new OutputCapture({ console: true });
+  });
+  afterEach(() => {
+    output?.restore();
+    vi.unstubAllEnvs();
+  });
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is only there inside a test`);
+    return value;
+  };
+  return {
+    get services() {
+      return started(services, 'the local services');
+    },
+    get output() {
+      return started(output, 'the captured output');
+    },
+  };
 }
 
 export async function startLocalServices(): Promise<LocalServices> {

@@ -8,36 +8,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { KinesisStreamRecord, SQSRecord } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SqsEntry } from '../../lib/destinations/sqs.js';
 import { sqsDestination } from '../../lib/destinations/sqs.js';
 import { createSinkHandler } from '../../lib/handler/create-sink-handler.js';
 import { lambdaContext } from '../factories/context.js';
 import { kinesisEvent, kinesisRecord } from '../factories/kinesis.js';
 import { sqsEvent, sqsRecord } from '../factories/sqs.js';
-import { importFunction, LOCAL_ENVIRONMENT } from '../functions/function-harness.js';
-import { OutputCapture } from '../handler/output-capture.js';
-import { freshTarget, type LocalServices, startLocalServices } from './local-pipelines.js';
+import { importFunction } from '../functions/function-harness.js';
+import { freshTarget, useLocalPipelineServices } from './local-pipelines.js';
 
 const MiB = 1024 * 1024;
 
-let services: LocalServices;
-let output: OutputCapture;
-
-beforeAll(async () => {
-  services = await startLocalServices();
-});
-afterAll(async () => {
-  await services?.close();
-});
-beforeEach(() => {
-  for (const [name, value] of Object.entries(LOCAL_ENVIRONMENT)) vi.stubEnv(name, value);
-  output = new OutputCapture({ console: true });
-});
-afterEach(() => {
-  output.restore();
-  vi.unstubAllEnvs();
-});
+const local = useLocalPipelineServices();
 
 /**
  * The ways the marker can show: as text, and inside any base64 text at each of the three
@@ -78,14 +61,14 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'sqs-to-kinesis: delivered, key over 256 characters, record over 1 MiB, dead-lettered',
     async run(marker, logPayloads) {
-      const target = await freshTarget(services, 'kinesis');
-      const deadLetters = await services.sqs.createQueue(`payload-dead-letters-${randomUUID()}`);
+      const target = await freshTarget(local.services, 'kinesis');
+      const deadLetters = await local.services.sqs.createQueue(`payload-dead-letters-${randomUUID()}`);
       const handler = await importFunction('sqs-to-kinesis', {
         ...target.env,
         PARTITION_KEY_FIELD: 'key',
         POISON_POLICY: 'dead-letter',
         DEAD_LETTER_QUEUE_URL: deadLetters,
-        AWS_ENDPOINT_URL_SQS: services.sqs.endpoint,
+        AWS_ENDPOINT_URL_SQS: local.services.sqs.endpoint,
         LOG_PAYLOADS: String(logPayloads),
       });
       const records = [
@@ -95,7 +78,7 @@ const SCENARIOS: readonly Scenario[] = [
       ];
       const invocation = await invoke(handler, sqsEvent(records));
       // The dead letters hold payloads (that is their purpose); the record over 1 MiB is too large to be one.
-      expect(await services.sqs.drain(deadLetters)).toHaveLength(1);
+      expect(await local.services.sqs.drain(deadLetters)).toHaveLength(1);
       expect(invocation.response).toEqual({ batchItemFailures: [{ itemIdentifier: records[2].messageId }] });
       return invocation;
     },
@@ -103,7 +86,7 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'kinesis-to-sqs: delivered, not UTF-8, record over 1 MiB (retry policy: reported)',
     async run(marker, logPayloads) {
-      const target = await freshTarget(services, 'sqs');
+      const target = await freshTarget(local.services, 'sqs');
       const handler = await importFunction('kinesis-to-sqs', {
         ...target.env,
         LOG_PAYLOADS: String(logPayloads),
@@ -123,12 +106,12 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'createSinkHandler: convert throws quoting the payload, JSON.parse fails, invalid message group id',
     async run(marker, logPayloads) {
-      const target = await freshTarget(services, 'sqs');
-      const deadLetters = await services.sqs.createQueue(`payload-dead-letters-${randomUUID()}`);
+      const target = await freshTarget(local.services, 'sqs');
+      const deadLetters = await local.services.sqs.createQueue(`payload-dead-letters-${randomUUID()}`);
       const handler = createSinkHandler<SQSRecord, SqsEntry>({
         destination: sqsDestination({
           queueUrl: target.address,
-          endpoint: services.sqs.endpoint,
+          endpoint: local.services.sqs.endpoint,
           region: 'us-east-1',
         }),
         convert: (record) => {
@@ -144,7 +127,7 @@ const SCENARIOS: readonly Scenario[] = [
         poisonPolicy: 'dead-letter',
         deadLetterDestination: sqsDestination({
           queueUrl: deadLetters,
-          endpoint: services.sqs.endpoint,
+          endpoint: local.services.sqs.endpoint,
           region: 'us-east-1',
         }),
         logPayloads,
@@ -154,14 +137,14 @@ const SCENARIOS: readonly Scenario[] = [
       );
       const invocation = await invoke(handler, sqsEvent(records));
       expect(invocation.response).toEqual({ batchItemFailures: [] });
-      expect(await services.sqs.drain(deadLetters)).toHaveLength(3);
+      expect(await local.services.sqs.drain(deadLetters)).toHaveLength(3);
       return invocation;
     },
   },
   {
     name: 'kinesis-to-firehose: the delivery stream does not exist, every record reported',
     async run(marker, logPayloads) {
-      const target = await freshTarget(services, 'firehose', true);
+      const target = await freshTarget(local.services, 'firehose', true);
       const handler = await importFunction('kinesis-to-firehose', {
         ...target.env,
         LOG_PAYLOADS: String(logPayloads),
@@ -186,8 +169,8 @@ describe.each([
     const invocation = await scenario.run(marker, logPayloads);
 
     // Assert: something was logged, and the marker is in it exactly when payload logging is on.
-    const text = output.all();
-    expect(output.summaries()).toHaveLength(1);
+    const text = local.output.all();
+    expect(local.output.summaries()).toHaveLength(1);
     const found = needles(marker).filter((needle) => text.includes(needle));
     if (logPayloads) {
       expect(found.length).toBeGreaterThan(0);
