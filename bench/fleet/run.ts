@@ -116,7 +116,7 @@ const panels = (metric: 'goodput' | 'jain') =>
   }));
 const svg = fleetChart(
   `Fleet: N environments, one stream of ${base.shards} shards, hot key ${base.hotKeyShare * 100} %`,
-  `npm run bench -- fleet, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} cores; ${limits}`,
+  `npm run bench -- fleet, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} cores at load ${loadBefore[0].toFixed(0)}–${loadAfter[0].toFixed(0)}; ${1_000 * base.scale} records/s per shard; window max(${base.windowMs / 1_000} s, ${FLEET_BENCH.windowMsPerEnvironment / 1_000} s × N)`,
   FLEET_BENCH.environments,
   [
     {
