@@ -20,8 +20,13 @@ export class BisectingQueue<Entry> implements EntryQueue<Entry> {
   constructor(
     private readonly inner: EntryQueue<Entry>,
     /** `settled[record]` is 1 once the record is done or failed: its entries are not sent any more. */
-    private readonly settled: Uint8Array,
+    private settled: Uint8Array,
   ) {}
+
+  useSettled(settled: Uint8Array): void {
+    this.settled = settled;
+    this.inner.useSettled(settled);
+  }
 
   get length(): number {
     return this.halvesLength + this.inner.length;

@@ -49,6 +49,8 @@ export interface EntryQueue<Entry> {
   earliestReadyAt(): number | undefined;
   /** Removes and returns everything left. */
   drain(): QueuedEntry<Entry>[];
+  /** The run's per-record flags grew (more records were read): reads these from now on. */
+  useSettled(settled: Uint8Array): void;
 }
 
 /**
@@ -57,7 +59,11 @@ export interface EntryQueue<Entry> {
  */
 export class UnorderedEntryQueue<Entry> implements EntryQueue<Entry> {
   /** `settled[record]` is 1 once the record is done or failed: its entries are not sent any more. */
-  constructor(private readonly settled: Uint8Array) {}
+  constructor(private settled: Uint8Array) {}
+
+  useSettled(settled: Uint8Array): void {
+    this.settled = settled;
+  }
 
   private front: QueuedEntry<Entry>[] = [];
   private main: QueuedEntry<Entry>[] = [];
@@ -183,8 +189,11 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
   private first: Int32Array;
   private last: Int32Array;
   private state: Uint8Array;
-  /** By `seq`: the entry, its key id, and the `seq` of the next entry of its key (or NONE). */
-  private readonly entries: QueuedEntry<Entry>[] = [];
+  /**
+   * By `seq`: the entry while queued (let go once taken, so that an entry sent and done can
+   * be collected young), its key id, and the `seq` of the next entry of its key (or NONE).
+   */
+  private readonly entries: (QueuedEntry<Entry> | undefined)[] = [];
   private laneOf: Int32Array;
   private next: Int32Array;
   /** Key ids. */
@@ -198,7 +207,7 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
    * `expectedEntries` sizes the arrays (they grow past it).
    */
   constructor(
-    private readonly settled: Uint8Array,
+    private settled: Uint8Array,
     expectedEntries = settled.length,
   ) {
     const capacity = Math.max(16, expectedEntries);
@@ -214,6 +223,10 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
     return this.count;
   }
 
+  useSettled(settled: Uint8Array): void {
+    this.settled = settled;
+  }
+
   /** Entries must come in `seq` order from 0: the arrays by `seq` grow by one. */
   push(entry: QueuedEntry<Entry>): void {
     const { seq } = entry;
@@ -226,9 +239,16 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
       this.last[lane] = seq;
       this.state[lane] = LISTED;
       this.fresh.push(lane);
+    } else if (this.last[lane] === NONE) {
+      this.first[lane] = seq;
+      this.last[lane] = seq;
+      // The lane ran empty and its request ended before this entry was read: it may send again.
+      if (this.state[lane] === 0) {
+        this.state[lane] = LISTED;
+        this.fresh.push(lane);
+      }
     } else {
-      if (this.last[lane] === NONE) this.first[lane] = seq;
-      else this.next[this.last[lane]] = seq;
+      this.next[this.last[lane]] = seq;
       this.last[lane] = seq;
     }
     this.entries.push(entry);
@@ -252,7 +272,7 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
           this.state[lane] &= ~LISTED;
           continue;
         }
-        const queued = this.entries[this.first[lane]];
+        const queued = this.entryAt(this.first[lane]);
         if (this.settled[queued.record] === 1) {
           this.state[lane] &= ~LISTED;
           this.dropLane(lane, onDropped);
@@ -277,7 +297,7 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
         this.freshHead++;
         continue;
       }
-      const queued = this.entries[this.first[lane]];
+      const queued = this.entryAt(this.first[lane]);
       if (this.settled[queued.record] === 1) {
         // The record failed elsewhere: its later entries of this key must not overtake it.
         this.state[lane] &= ~LISTED;
@@ -309,6 +329,7 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
       // Its key failed meanwhile (cannot happen: a key fails through its one entry in flight).
       // Not queued, so the run reports the record rather than wait for it.
       if ((this.state[lane] & GONE) !== 0) continue;
+      this.entries[queued.seq] = queued;
       this.next[queued.seq] = this.first[lane];
       if (this.first[lane] === NONE) this.last[lane] = queued.seq;
       this.first[lane] = queued.seq;
@@ -351,7 +372,7 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
     let earliest: number | undefined;
     for (const lane of this.front) {
       if (!this.sendable(lane)) continue;
-      const { readyAt } = this.entries[this.first[lane]];
+      const { readyAt } = this.entryAt(this.first[lane]);
       if (earliest === undefined || readyAt < earliest) earliest = readyAt;
     }
     return earliest;
@@ -389,13 +410,20 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
     return this.first[lane] !== NONE && (this.state[lane] & (IN_FLIGHT | GONE)) === 0;
   }
 
+  /** The entry at `seq`, which is queued (taken entries are let go). */
+  private entryAt(seq: number): QueuedEntry<Entry> {
+    return this.entries[seq] as QueuedEntry<Entry>;
+  }
+
   private takeFirst(lane: number): QueuedEntry<Entry> {
     const seq = this.first[lane];
     this.first[lane] = this.next[seq];
     if (this.first[lane] === NONE) this.last[lane] = NONE;
     this.state[lane] |= IN_FLIGHT;
     this.count--;
-    return this.entries[seq];
+    const queued = this.entryAt(seq);
+    this.entries[seq] = undefined;
+    return queued;
   }
 
   /** The lane's first entry's record failed: the entry and the later ones of its key are not sent. */
@@ -406,13 +434,13 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
     const seq = this.first[lane];
     const later = this.removeLane(lane, this.next[seq]);
     this.count--;
-    onDropped(this.entries[seq], later);
+    onDropped(this.entryAt(seq), later);
   }
 
   /** Ends the lane for good (its key failed) and returns its entries from `from` on. */
   private removeLane(lane: number, from: number): QueuedEntry<Entry>[] {
     const rest: QueuedEntry<Entry>[] = [];
-    for (let seq = from; seq !== NONE; seq = this.next[seq]) rest.push(this.entries[seq]);
+    for (let seq = from; seq !== NONE; seq = this.next[seq]) rest.push(this.entryAt(seq));
     this.count -= rest.length;
     this.state[lane] |= GONE;
     this.first[lane] = NONE;

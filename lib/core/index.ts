@@ -14,5 +14,6 @@ export {
   type RequestInfo,
   type ResultInfo,
 } from './rate-limiter.js';
+export type { RecordReader, SinkInput } from './record-input.js';
 export { AsyncSink, type RunOptions } from './sink.js';
 export * from './types.js';

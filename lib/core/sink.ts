@@ -4,6 +4,7 @@ import { OrderedEntryQueue, type QueuedEntry, UnorderedEntryQueue } from './entr
 import { InFlightRequest, type Settlement } from './in-flight-request.js';
 import { type ResolvedSinkOptions, resolveSinkOptions, type SinkOptions } from './options.js';
 import { AimdRateLimiter, type RateLimitingStrategy } from './rate-limiter.js';
+import { type RecordInput, recordInput, type SinkInput } from './record-input.js';
 import {
   type Destination,
   emptySinkStats,
@@ -28,6 +29,8 @@ const LIMITED_POLL_MS = 10;
  * destination that ignores its signal is not waited for longer.
  */
 const ABANDON_GRACE_MS = 1_000;
+/** Records the per-record arrays hold at first when the input's length is not known; they double. */
+const INITIAL_RECORDS = 1_024;
 
 /**
  * The destination-agnostic async sink (after Flink's `AsyncSinkWriter`): packs entries
@@ -47,19 +50,29 @@ export class AsyncSink<Entry> {
     this.options = destination.distinctKeysPerRequest === true ? { ...resolved, ordered: true } : resolved;
   }
 
-  /** Sends every record's entries and returns each record's outcome, in input order. */
-  run(records: readonly SinkRecord<Entry>[], options: RunOptions = {}): Promise<SinkResult> {
-    return new SinkRun(this.destination, this.options, records, options).execute();
+  /**
+   * Sends every record's entries and returns each record's outcome, in input order. The
+   * records are read one request's worth at a time, and each request starts before the next
+   * is read, so a lazy input (a generator, a {@link RecordReader}) overlaps its own work with
+   * the requests. A run that stops early (the deadline, a fatal error) stops reading a lazy
+   * input: `outcomes` then covers the records read, and `stopped` says why the rest fail.
+   * An array is always read to its end. An input that throws rejects the run, after its
+   * requests ended.
+   */
+  run(records: SinkInput<Entry>, options: RunOptions = {}): Promise<SinkResult> {
+    return new SinkRun(this.destination, this.options, recordInput(records), options).execute();
   }
 }
 
 /** One invocation's worth of state. Discarded when the run returns. */
 class SinkRun<Entry> {
-  private readonly outcomes: RecordOutcome[];
+  /** Per record read, by index. */
+  private readonly outcomes: (RecordOutcome | undefined)[];
+  private readonly ids: string[] = [];
   /** Per record: entries not yet accepted. Arrays, not an object per record: this is the hot path. */
-  private readonly remaining: Int32Array;
+  private remaining: Int32Array;
   /** Per record: 1 once done or failed. */
-  private readonly settled: Uint8Array;
+  private settled: Uint8Array;
   private readonly queue: BisectingQueue<Entry>;
   private readonly rateLimiter: RateLimitingStrategy;
   private readonly stats: SinkStats;
@@ -75,22 +88,43 @@ class SinkRun<Entry> {
   private limited = false;
   /** A wake-up on the next event-loop turn is scheduled (see {@link dispatch}). */
   private turnPending = false;
+  /** The input is still being read. */
+  private reading = true;
+  /** Why the run stopped sending (the deadline, a fatal error), once it did. */
+  private stopFailure: RecordFailure | undefined;
+  /** Ends a wait for a record the input promised, when the run stops. */
+  private stopWaiting: (() => void) | undefined;
+  /**
+   * Ordered mode, while reading: key → the record that failed with an entry of that key
+   * (before sending or since). A record read later with that key must not overtake it.
+   */
+  private readonly blocked = new Map<string, number>();
+  /** Source groups with a record that failed before sending: their later records are not sent. */
+  private readonly stoppedGroups = new Set<string | undefined>();
+  /** The next entry's position in input order. */
+  private seq = 0;
+  /** Scratch, per entry of the record being read: its size and its ordering key. */
+  private readonly sizes: number[] = [];
+  private readonly keys: (string | undefined)[] = [];
+  /** Ordered mode: `keys` holds the keys of the record being read (it got that far). */
+  private keysRead = false;
+  /** Bytes queued since the last request was started while reading. */
+  private bytesRead = 0;
 
   constructor(
     private readonly destination: Destination<Entry>,
     private readonly options: ResolvedSinkOptions,
-    private readonly records: readonly SinkRecord<Entry>[],
+    private readonly input: RecordInput<Entry>,
     private readonly runOptions: RunOptions,
   ) {
     const { limits } = destination;
-    this.outcomes = new Array(records.length);
-    this.remaining = new Int32Array(records.length);
-    this.settled = new Uint8Array(records.length);
-    let entries = 0;
-    for (const record of records) entries += record.entries.length;
+    const capacity = Math.max(input.length ?? INITIAL_RECORDS, 1);
+    this.outcomes = new Array(input.length ?? 0);
+    this.remaining = new Int32Array(capacity);
+    this.settled = new Uint8Array(capacity);
     this.queue = new BisectingQueue(
       options.ordered
-        ? new OrderedEntryQueue<Entry>(this.settled, entries)
+        ? new OrderedEntryQueue<Entry>(this.settled, input.entries ?? capacity)
         : new UnorderedEntryQueue<Entry>(this.settled),
       this.settled,
     );
@@ -100,13 +134,23 @@ class SinkRun<Entry> {
         maxInFlightEntries: options.maxInFlightRequests * limits.maxEntriesPerRequest,
         maxBatchSize: limits.maxEntriesPerRequest,
       });
-    this.stats = { ...emptySinkStats(), records: records.length };
+    this.stats = emptySinkStats();
   }
 
   async execute(): Promise<SinkResult> {
-    this.enqueue();
     const stopWatching = this.watchDeadline();
+    let unreadable: { readonly error: unknown } | undefined;
     try {
+      try {
+        await this.readInput();
+      } catch (error) {
+        unreadable = { error };
+        this.stop({
+          code: FailureCode.SendingStopped,
+          reason: `reading the records failed: ${error instanceof Error ? error.message : String(error)}`,
+        });
+      }
+      this.reading = false;
       // Every way a run ends (all done, a fatal error, the deadline) settles every record.
       this.dispatch();
       while (this.unsettled > 0) {
@@ -123,10 +167,13 @@ class SinkRun<Entry> {
       }
     } finally {
       stopWatching();
+      this.input.close();
     }
     await this.endSends();
+    if (unreadable !== undefined) throw unreadable.error;
     this.stats.elapsedMs = Date.now() - this.started;
-    return { outcomes: this.outcomes, stats: this.stats };
+    const result = { outcomes: this.outcomes as RecordOutcome[], stats: this.stats };
+    return this.stopFailure === undefined ? result : { ...result, stopped: this.stopFailure };
   }
 
   /**
@@ -170,81 +217,143 @@ class SinkRun<Entry> {
   }
 
   /**
-   * Measures and checks every entry once; a record with an entry no request could take fails
-   * now, unsent. In ordered mode so do the later records that share a key with it: they must
-   * not overtake it (it is sent again, by the event source, after they would have been).
+   * Reads the input one request's worth at a time: the records until their entries would fill
+   * a request, then at most one request is started, then the rest of the turn goes to others
+   * (the request's serializing, signing and writing run on microtasks, answers, timers), and
+   * reading goes on in the next turn. So the first request is on the wire after one request's
+   * reading, not after all of it.
    */
-  private enqueue(): void {
+  private async readInput(): Promise<void> {
     const { limits } = this.destination;
+    for (;;) {
+      const maxEntries = Math.max(1, Math.min(limits.maxEntriesPerRequest, this.rateLimiter.maxBatchSize()));
+      let entries = 0;
+      this.bytesRead = 0;
+      while (entries < maxEntries && this.bytesRead < limits.maxBytesPerRequest) {
+        // A lazy input is not read past a stop: nothing read now could be sent.
+        if (this.stopFailure !== undefined && !this.input.readsFreely) return;
+        let record = this.input.read();
+        if (isPromiseLike(record)) record = await this.unlessStopped(record);
+        if (record === undefined) return;
+        entries += this.take(record);
+      }
+      this.dispatch();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Waits for a promised record, or for the run to stop, whichever comes first. */
+  private unlessStopped(
+    pending: PromiseLike<SinkRecord<Entry> | undefined>,
+  ): Promise<SinkRecord<Entry> | undefined> {
+    if (this.stopFailure !== undefined) return Promise.resolve(undefined);
+    return new Promise<SinkRecord<Entry> | undefined>((resolve, reject) => {
+      this.stopWaiting = () => resolve(undefined);
+      pending.then(resolve, reject);
+    }).finally(() => {
+      this.stopWaiting = undefined;
+    });
+  }
+
+  /**
+   * Takes in one record: measures and checks each entry once, and queues them; returns how
+   * many it queued. A record with an entry no request could take fails now, unsent. In ordered
+   * mode so do the later records that share a key with a failed one: they must not overtake it
+   * (it is sent again, by the event source, after they would have been).
+   */
+  private take(record: SinkRecord<Entry>): number {
+    const index = this.ids.length;
+    const { entries, group } = record;
+    this.ids.push(record.id);
+    if (index >= this.settled.length) this.growRecords();
+    if (index >= this.outcomes.length) this.outcomes.push(undefined);
+    this.remaining[index] = entries.length;
+    this.unsettled++;
+    this.stats.records++;
+    this.stats.entries += entries.length;
+    const failure = this.refusal(entries, group);
+    if (failure !== undefined) {
+      this.fail(index, failure);
+      this.stoppedGroups.add(group);
+      if (this.keysRead) {
+        for (let position = 0; position < entries.length; position++) {
+          const key = this.keys[position];
+          if (key !== undefined && !this.blocked.has(key)) this.blocked.set(key, index);
+        }
+      }
+      return 0;
+    }
+    if (entries.length === 0) {
+      this.succeed(index);
+      return 0;
+    }
     const { ordered } = this.options;
+    for (let position = 0; position < entries.length; position++) {
+      const size = this.sizes[position];
+      this.queue.push({
+        entry: entries[position],
+        size,
+        seq: this.seq,
+        record: index,
+        // An entry without a key has no order to keep: a key of its own.
+        key: ordered ? (this.keys[position] ?? `\u0000${this.seq}`) : '',
+        attempts: 0,
+        readyAt: 0,
+      });
+      this.bytesRead += size;
+      this.seq++;
+    }
+    return entries.length;
+  }
+
+  /**
+   * Why the record fails before sending, if it does: the run stopped, its group stopped, an
+   * entry no request could take, or (ordered mode) a key whose earlier entry failed. Every
+   * entry is checked before any is queued: a record that fails now sends nothing.
+   */
+  private refusal(entries: readonly Entry[], group: string | undefined): RecordFailure | undefined {
+    this.keysRead = false;
+    if (this.stopFailure !== undefined) return this.stopFailure;
+    if (group !== undefined && this.stoppedGroups.has(group)) {
+      return {
+        code: FailureCode.PredecessorFailed,
+        reason: `an earlier record of group ${group} failed before sending`,
+      };
+    }
+    const { limits } = this.destination;
     const perEntry = Math.min(limits.maxBytesPerEntry, limits.maxBytesPerRequest);
-    const sizes: number[] = [];
-    const keys: (string | undefined)[] = [];
-    /** Ordered mode: key → the record that failed before sending with an entry of that key. */
-    const blocked = new Map<string, number>();
-    /** Source groups with a record that failed before sending: their later records are not sent. */
-    const stoppedGroups = new Set<string | undefined>();
-    let seq = 0;
-    for (let index = 0; index < this.records.length; index++) {
-      const { entries, group } = this.records[index];
-      this.remaining[index] = entries.length;
-      this.unsettled++;
-      this.stats.entries += entries.length;
-      if (group !== undefined && stoppedGroups.has(group)) {
-        this.fail(index, {
-          code: FailureCode.PredecessorFailed,
-          reason: `an earlier record of group ${group} failed before sending`,
-        });
-        continue;
-      }
-      // Every entry is checked before any is queued: a record that fails now sends nothing.
-      let invalid: string | undefined;
-      for (let position = 0; position < entries.length && invalid === undefined; position++) {
-        invalid = this.check(entries[position], position, perEntry, sizes);
-      }
-      let predecessor: number | undefined;
-      if (ordered) {
-        const unreadable = this.readKeys(entries, keys);
-        invalid ??= unreadable;
-        for (
-          let position = 0;
-          blocked.size > 0 && position < entries.length && predecessor === undefined;
-          position++
-        ) {
-          const key = keys[position];
-          if (key !== undefined) predecessor = blocked.get(key);
-        }
-      }
-      if (invalid !== undefined || predecessor !== undefined) {
-        if (invalid !== undefined) this.fail(index, { code: FailureCode.InvalidEntry, reason: invalid });
-        else this.fail(index, this.predecessorFailed(predecessor as number));
-        stoppedGroups.add(group);
-        if (ordered) {
-          for (let position = 0; position < entries.length; position++) {
-            const key = keys[position];
-            if (key !== undefined && !blocked.has(key)) blocked.set(key, index);
-          }
-        }
-        continue;
-      }
-      if (entries.length === 0) {
-        this.succeed(index);
-        continue;
-      }
-      for (let position = 0; position < entries.length; position++) {
-        this.queue.push({
-          entry: entries[position],
-          size: sizes[position],
-          seq,
-          record: index,
-          // An entry without a key has no order to keep: a key of its own.
-          key: ordered ? (keys[position] ?? `\u0000${seq}`) : '',
-          attempts: 0,
-          readyAt: 0,
-        });
-        seq++;
+    let invalid: string | undefined;
+    for (let position = 0; position < entries.length && invalid === undefined; position++) {
+      invalid = this.check(entries[position], position, perEntry, this.sizes);
+    }
+    let predecessor: number | undefined;
+    if (this.options.ordered) {
+      const unreadable = this.readKeys(entries, this.keys);
+      this.keysRead = true;
+      invalid ??= unreadable;
+      for (
+        let position = 0;
+        this.blocked.size > 0 && position < entries.length && predecessor === undefined;
+        position++
+      ) {
+        const key = this.keys[position];
+        if (key !== undefined) predecessor = this.blocked.get(key);
       }
     }
+    if (invalid !== undefined) return { code: FailureCode.InvalidEntry, reason: invalid };
+    if (predecessor !== undefined) return this.predecessorFailed(predecessor);
+    return undefined;
+  }
+
+  /** More records came than the per-record arrays hold: doubles them. */
+  private growRecords(): void {
+    const remaining = new Int32Array(this.remaining.length * 2);
+    remaining.set(this.remaining);
+    this.remaining = remaining;
+    const settled = new Uint8Array(this.settled.length * 2);
+    settled.set(this.settled);
+    this.settled = settled;
+    this.queue.useSettled(settled);
   }
 
   /** Ordered mode: reads every entry's ordering key into `keys`; says why not, if one cannot be read. */
@@ -469,6 +578,10 @@ class SinkRun<Entry> {
   }
 
   private failLater(failed: QueuedEntry<Entry>, later: readonly QueuedEntry<Entry>[]): void {
+    // Its key is done for (the queue will not take it again): a record read later with it fails unsent.
+    if (this.reading && this.options.ordered && !this.blocked.has(failed.key)) {
+      this.blocked.set(failed.key, failed.record);
+    }
     const failure = this.predecessorFailed(failed.record);
     for (const successor of later) this.fail(successor.record, failure);
   }
@@ -476,7 +589,7 @@ class SinkRun<Entry> {
   private predecessorFailed(record: number): RecordFailure {
     return {
       code: FailureCode.PredecessorFailed,
-      reason: `an earlier entry with the same ordering key (record ${this.records[record].id}) failed`,
+      reason: `an earlier entry with the same ordering key (record ${this.ids[record]}) failed`,
     };
   }
 
@@ -484,7 +597,7 @@ class SinkRun<Entry> {
     this.settled[index] = 1;
     this.unsettled--;
     this.stats.recordsDone++;
-    this.outcomes[index] = { id: this.records[index].id, status: 'done' };
+    this.outcomes[index] = { id: this.ids[index], status: 'done' };
   }
 
   private fail(index: number, failure: RecordFailure): void {
@@ -493,7 +606,7 @@ class SinkRun<Entry> {
     this.unsettled--;
     this.stats.recordsFailed++;
     this.outcomes[index] = {
-      id: this.records[index].id,
+      id: this.ids[index],
       status: 'failed',
       code: failure.code,
       reason: failure.reason,
@@ -502,13 +615,15 @@ class SinkRun<Entry> {
 
   /** Stops all sending: in-flight requests are abandoned and every record not yet done fails. */
   private stop(failure: RecordFailure): void {
+    this.stopFailure ??= failure;
+    this.stopWaiting?.();
     for (const request of this.inFlight) {
       request.abandon();
       this.unanswered.add(request);
     }
     this.inFlight.clear();
     this.queue.drain();
-    for (let index = 0; index < this.records.length; index++) {
+    for (let index = 0; index < this.ids.length; index++) {
       const lastError = this.lastErrors?.[index];
       // A record that was tried and failed says why: "deadline" alone hides a refused connection.
       this.fail(
@@ -567,6 +682,10 @@ class SinkRun<Entry> {
       }
     });
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 /** The largest delay `setTimeout` takes (2^31 − 1 ms, about 24.8 days); a longer one fires at once. */

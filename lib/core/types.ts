@@ -154,10 +154,16 @@ export function emptySinkStats(): SinkStats {
   };
 }
 
-/** The result of one sink run: an outcome per input record, in input order. */
+/** The result of one sink run: an outcome per record read, in input order. */
 export interface SinkResult {
+  /** One per record read: every record of an array; of a lazy input, those read before a stop. */
   readonly outcomes: readonly RecordOutcome[];
   readonly stats: SinkStats;
+  /**
+   * Why the run stopped before every record was done (the deadline, a fatal error), if it
+   * did. A lazy input is not read past a stop: its records after the last outcome fail for this.
+   */
+  readonly stopped?: RecordFailure;
 }
 
 /** Well-known failure codes the core itself gives. */

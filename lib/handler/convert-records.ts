@@ -1,4 +1,10 @@
-import { FailureCode, type RecordFailure, type RecordOutcome, type SinkRecord } from '../core/types.js';
+import {
+  FailureCode,
+  type RecordFailure,
+  type RecordOutcome,
+  type SinkRecord,
+  type SinkResult,
+} from '../core/types.js';
 import { GroupCutoff } from '../sources/group-cutoff.js';
 import { isKinesisRecord } from '../sources/kinesis.js';
 import { kinesisUserRecords } from '../sources/kinesis-deaggregation.js';
@@ -6,18 +12,6 @@ import type { SourceRecord, SourceRecordInfo } from '../sources/source-event.js'
 import type { Conversion } from './handler-options.js';
 import { HandlerFailureCode } from './poison.js';
 import { RecordRejectedError } from './record-rejected-error.js';
-
-/** A batch after `convert`: what is settled already, and what goes to the sink. */
-export interface ConvertedBatch<Entry> {
-  /** Per source record; empty where the sink decides. */
-  readonly outcomes: RecordOutcome[];
-  /** The records the sink sends, with ids that are positions in the batch. */
-  readonly toSend: SinkRecord<Entry>[];
-  /** `positions[i]` is the batch position of `toSend[i]`. */
-  readonly positions: number[];
-  /** Records `convert` turned into no entries. */
-  readonly filtered: number;
-}
 
 /** What the conversion phase needs to know. */
 export interface ConvertOptions<Rec extends SourceRecord, Entry> {
@@ -40,47 +34,104 @@ export interface ConvertOptions<Rec extends SourceRecord, Entry> {
   readonly stopBatch: boolean;
 }
 
-/** Turns every record into entries, in order; a throw or rejection fails that record alone. */
-export async function convertRecords<Rec extends SourceRecord, Entry>(
-  records: readonly SourceRecordInfo<Rec>[],
-  options: ConvertOptions<Rec, Entry>,
-): Promise<ConvertedBatch<Entry>> {
-  const outcomes: RecordOutcome[] = new Array(records.length);
-  const toSend: SinkRecord<Entry>[] = [];
-  const positions: number[] = [];
-  let filtered = 0;
-  const cutoff = new GroupCutoff();
+/**
+ * A batch converted as the sink reads it: {@link read} converts source records, in order,
+ * until one has entries to send, so the sink starts the first requests while the rest of the
+ * batch is still to be converted. A throw or rejection of `convert` fails that record alone.
+ */
+export class BatchConversion<Rec extends SourceRecord, Entry> {
+  /** Per source record; filled as records are converted, and by the sink's outcomes after the run. */
+  readonly outcomes: (RecordOutcome | undefined)[];
+  /** `positions[i]` is the batch position of the i-th record the sink read. */
+  readonly positions: number[] = [];
+  /** Records `convert` turned into no entries. */
+  filtered = 0;
+  private next = 0;
+  private readonly cutoff = new GroupCutoff();
   /** The id of the record that failed to convert, once one did and `stopBatch` is on. */
-  let stoppedBy: string | undefined;
-  for (let index = 0; index < records.length; index++) {
-    const info = records[index];
-    const predecessor =
-      stoppedBy === undefined ? cutoff.predecessorFailure(info.group) : batchStopped(stoppedBy);
-    if (predecessor !== undefined) {
-      outcomes[index] = { id: info.id, status: 'failed', ...predecessor };
-      continue;
-    }
-    let entries: readonly Entry[];
-    try {
-      // Awaited only when it is a promise: a microtask per record is a cost on the hot path.
-      const conversion = convertRecord(options.convert, info.record, options.deaggregate);
-      entries = isPromiseLike(conversion) ? await conversion : conversion;
-    } catch (error) {
-      outcomes[index] = convertFailure(info.id, error);
-      if (options.stopGroups) cutoff.failed(info.group, info.id);
-      if (options.stopBatch) stoppedBy = info.id;
-      continue;
-    }
-    if (entries.length === 0) {
-      outcomes[index] = { id: info.id, status: 'done' };
-      filtered++;
-      continue;
-    }
-    // The sink sees positions, not message ids: a message delivered twice in one batch stays two records.
-    toSend.push({ id: String(index), entries, group: options.stopGroups ? info.group : undefined });
-    positions.push(index);
+  private stoppedBy: string | undefined;
+
+  constructor(
+    private readonly records: readonly SourceRecordInfo<Rec>[],
+    private readonly options: ConvertOptions<Rec, Entry>,
+  ) {
+    this.outcomes = new Array(records.length);
   }
-  return { outcomes, toSend, positions, filtered };
+
+  /** The sink's {@link RecordReader}: the next record with entries, `undefined` after the last. */
+  readonly read = (): SinkRecord<Entry> | undefined | Promise<SinkRecord<Entry> | undefined> => {
+    while (this.next < this.records.length) {
+      const index = this.next++;
+      const info = this.records[index];
+      const predecessor =
+        this.stoppedBy === undefined
+          ? this.cutoff.predecessorFailure(info.group)
+          : batchStopped(this.stoppedBy);
+      if (predecessor !== undefined) {
+        this.outcomes[index] = { id: info.id, status: 'failed', ...predecessor };
+        continue;
+      }
+      let conversion: readonly Entry[] | Promise<readonly Entry[]>;
+      try {
+        conversion = convertRecord(this.options.convert, info.record, this.options.deaggregate);
+      } catch (error) {
+        this.failed(index, error);
+        continue;
+      }
+      // Awaited only when it is a promise: a microtask per record is a cost on the hot path.
+      if (isPromiseLike(conversion)) {
+        return conversion.then(
+          (entries) => this.converted(index, entries) ?? this.read(),
+          (error: unknown) => {
+            this.failed(index, error);
+            return this.read();
+          },
+        );
+      }
+      const record = this.converted(index, conversion);
+      if (record !== undefined) return record;
+    }
+    return undefined;
+  };
+
+  /**
+   * Writes the sink's outcomes into the batch. Records the sink did not read (it stopped
+   * first: the deadline, a fatal error) fail for the reason it stopped.
+   */
+  settle(result: SinkResult, ids: readonly string[]): RecordOutcome[] {
+    result.outcomes.forEach((outcome, position) => {
+      const index = this.positions[position];
+      this.outcomes[index] = { ...outcome, id: ids[index] };
+    });
+    const unread: RecordFailure = result.stopped ?? {
+      code: 'InternalError',
+      reason: 'the sink did not read the record; reported for retry',
+    };
+    for (let index = 0; index < this.outcomes.length; index++) {
+      this.outcomes[index] ??= { id: ids[index], status: 'failed', ...unread };
+    }
+    return this.outcomes as RecordOutcome[];
+  }
+
+  /** A record converted into `entries`: the record for the sink, or `undefined` when filtered out. */
+  private converted(index: number, entries: readonly Entry[]): SinkRecord<Entry> | undefined {
+    const info = this.records[index];
+    if (entries.length === 0) {
+      this.outcomes[index] = { id: info.id, status: 'done' };
+      this.filtered++;
+      return undefined;
+    }
+    this.positions.push(index);
+    // The sink sees positions, not message ids: a message delivered twice in one batch stays two records.
+    return { id: String(index), entries, group: this.options.stopGroups ? info.group : undefined };
+  }
+
+  private failed(index: number, error: unknown): void {
+    const info = this.records[index];
+    this.outcomes[index] = convertFailure(info.id, error);
+    if (this.options.stopGroups) this.cutoff.failed(info.group, info.id);
+    if (this.options.stopBatch) this.stoppedBy = info.id;
+  }
 }
 
 /**

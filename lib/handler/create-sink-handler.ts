@@ -10,8 +10,8 @@ import type {
   SQSRecord,
 } from 'aws-lambda';
 import { AsyncSink } from '../core/sink.js';
-import type { RecordOutcome, SinkResult } from '../core/types.js';
-import { emptySinkStats, FailureCode } from '../core/types.js';
+import type { RecordOutcome, SinkStats } from '../core/types.js';
+import { FailureCode } from '../core/types.js';
 import type { SqsEntry } from '../destinations/sqs.js';
 import { type BatchResponse, toBatchResponse } from '../sources/batch-response.js';
 import type { DynamoDBStreamRecord } from '../sources/dynamodb.js';
@@ -23,7 +23,7 @@ import {
   SourceKind,
   type SourceRecord,
 } from '../sources/source-event.js';
-import { type ConvertedBatch, convertRecords, describeError } from './convert-records.js';
+import { BatchConversion, describeError } from './convert-records.js';
 import {
   HANDLER_DEFAULTS,
   type RecordOfKind,
@@ -197,7 +197,7 @@ async function handleEvent<Rec extends SourceRecord, Entry>(
     const { resolved } = parts;
     const ordered = resolved.ordered ?? (parsed.grouped || parts.destinationFifo);
     const retrying = resolved.poisonPolicy === PoisonPolicy.Retry;
-    const converted = await convertRecords(records, {
+    const conversion = new BatchConversion(records, {
       convert: parts.options.convert,
       deaggregate: resolved.deaggregate,
       // Under `retry`, a FIFO record after one that failed to convert would only be cut off after sending.
@@ -205,19 +205,19 @@ async function handleEvent<Rec extends SourceRecord, Entry>(
       // A DynamoDB record that failed to convert still has its group (the item key): the group stops.
       stopBatch: retrying && ordered && parsed.kind === SourceKind.Kinesis,
     });
-    const { stats } = await sendConverted(parts, converted, ids, ordered, deadline);
+    const { stats, outcomes: converted } = await send(parts, conversion, ids, ordered, deadline);
     const poison = await settlePoison(
-      converted.outcomes,
+      converted,
       records,
       resolved.poisonPolicy,
       deadLetterTarget(parts, deadline),
     );
     const outcomes = parsed.grouped
       ? cutOffFailedGroups(
-          converted.outcomes,
+          converted,
           records.map((info) => info.group),
         )
-      : converted.outcomes;
+      : converted;
     const response = toBatchResponse(ids, outcomes);
     const summary = summarize({
       source: parsed.kind,
@@ -226,7 +226,7 @@ async function handleEvent<Rec extends SourceRecord, Entry>(
       ordered,
       records,
       outcomes,
-      filtered: converted.filtered,
+      filtered: conversion.filtered,
       policy: resolved.poisonPolicy,
       poison,
       stats,
@@ -242,23 +242,20 @@ async function handleEvent<Rec extends SourceRecord, Entry>(
   }
 }
 
-/** Sends the converted records through the sink and writes each one's outcome into the batch. */
-async function sendConverted<Rec extends SourceRecord, Entry>(
+/**
+ * Converts the records as the sink reads them and sends them, so the first request is on the
+ * wire before the last record is converted; returns every record's outcome and the sink's stats.
+ */
+async function send<Rec extends SourceRecord, Entry>(
   parts: HandlerParts<Rec, Entry>,
-  converted: ConvertedBatch<Entry>,
+  conversion: BatchConversion<Rec, Entry>,
   ids: readonly string[],
   ordered: boolean,
   deadline: InvocationDeadline,
-): Promise<SinkResult> {
-  const { toSend, positions, outcomes } = converted;
-  if (toSend.length === 0) return { outcomes: [], stats: emptySinkStats() };
+): Promise<{ readonly outcomes: RecordOutcome[]; readonly stats: SinkStats }> {
   const sink = ordered ? parts.orderedSink : parts.unorderedSink;
-  const result = await sink.run(toSend, { deadline: deadline.sending });
-  result.outcomes.forEach((outcome, position) => {
-    const index = positions[position];
-    outcomes[index] = { ...outcome, id: ids[index] };
-  });
-  return result;
+  const result = await sink.run(conversion.read, { deadline: deadline.sending });
+  return { outcomes: conversion.settle(result, ids), stats: result.stats };
 }
 
 function deadLetterTarget<Rec extends SourceRecord, Entry>(

@@ -46,6 +46,8 @@ const caseArbitrary = fc.record({
   keys: fc.integer({ min: 1, max: 50 }),
   deadlineMs: fc.option(fc.integer({ min: 5, max: 100 }), { nil: undefined }),
   faults: fc.option(faultsArbitrary, { nil: undefined }),
+  /** The records as a generator (read lazily, not past a stop) rather than an array. */
+  lazy: fc.boolean(),
 });
 
 /** Fewer cases when the mutation run asks (`npm run mutate` runs the tests once per mutant). */
@@ -83,6 +85,32 @@ function doneWithoutFaults(records: { id: string; entries: FakeEntry[] }[], maxB
     if (!ok) for (const key of keys) blocked.add(key);
     return ok;
   });
+}
+
+/** The records one by one, as a generator: the sink cannot know how many there are. */
+function* lazily<R>(records: readonly R[]): Generator<R> {
+  yield* records;
+}
+
+/**
+ * Every record read is reported exactly once, in input order. An array is read to its end; a
+ * lazy input too, unless the run stopped (then it says why), and what it did not read was not sent.
+ */
+function expectEveryRecordReadReported(
+  records: readonly { id: string; entries: readonly FakeEntry[] }[],
+  result: { readonly outcomes: readonly { id: string }[]; readonly stopped?: unknown },
+  sent: ReadonlySet<string>,
+  lazy: boolean,
+) {
+  const read = result.outcomes.length;
+  expect(result.outcomes.map((o) => o.id)).toEqual(records.slice(0, read).map((r) => r.id));
+  if (!lazy || read < records.length) {
+    expect(read === records.length || result.stopped !== undefined).toBe(true);
+  }
+  if (!lazy) expect(read).toBe(records.length);
+  for (const record of records.slice(read)) {
+    for (const entry of record.entries) expect(sent.has(entry.id)).toBe(false);
+  }
 }
 
 async function runCase(c: Case) {
@@ -134,7 +162,7 @@ async function runCase(c: Case) {
     random,
   });
   const started = Date.now();
-  const result = await sink.run(records, {
+  const result = await sink.run(c.lazy ? lazily(records) : records, {
     deadline: c.deadlineMs === undefined ? undefined : started + c.deadlineMs,
   });
   const elapsed = Date.now() - started;
@@ -147,10 +175,9 @@ describe('the sink, over random records, limits and faults', () => {
       fc.asyncProperty(caseArbitrary, async (c) => {
         const { records, destination, result, elapsed, maxBytesPerRequest } = await runCase(c);
 
-        // Every record is reported exactly once, in input order.
-        expect(result.outcomes.map((o) => o.id)).toEqual(records.map((r) => r.id));
+        expectEveryRecordReadReported(records, result, destination.sent, c.lazy);
 
-        for (let i = 0; i < records.length; i++) {
+        for (let i = 0; i < result.outcomes.length; i++) {
           const outcome = result.outcomes[i];
           const entries = records[i].entries;
           if (outcome.status === 'done') {
@@ -234,6 +261,8 @@ const orderedCaseArbitrary = fc.record({
   maxInFlightRequests: fc.integer({ min: 1, max: 4 }),
   maxAttempts: fc.integer({ min: 1, max: 4 }),
   deadlineMs: fc.option(fc.integer({ min: 20, max: 200 }), { nil: undefined }),
+  /** The records as a generator (read lazily, not past a stop) rather than an array. */
+  lazy: fc.boolean(),
 });
 
 type OrderedCase = typeof orderedCaseArbitrary extends fc.Arbitrary<infer T> ? T : never;
@@ -387,7 +416,7 @@ async function runOrderedCase(c: OrderedCase) {
     initialBackoffMs: 0,
     maxBackoffMs: 1,
   });
-  const result = await sink.run(records, {
+  const result = await sink.run(c.lazy ? lazily(records) : records, {
     deadline: c.deadlineMs === undefined ? undefined : Date.now() + c.deadlineMs,
   });
   return { records, destination, result, predecessor };
@@ -405,6 +434,7 @@ describe('ordered mode, over random keys, faults and late answers', () => {
         // previous entry stored. So per key the stored entries are a prefix, in order, and an
         // entry that failed (in a response, in flight or before sending) has no successor sent.
         expect(destination.violations).toEqual([]);
+        expectEveryRecordReadReported(records, result, destination.sent, c.lazy);
         for (const [entry, before] of predecessor) {
           if (destination.stored.has(entry)) expect(destination.stored.has(before)).toBe(true);
         }

@@ -1,6 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { convertRecords } from '../../lib/handler/convert-records.js';
+import { BatchConversion, type ConvertOptions } from '../../lib/handler/convert-records.js';
 import type { SourceRecordInfo } from '../../lib/sources/source-event.js';
 import { sqsRecord } from '../factories/sqs.js';
 
@@ -11,6 +11,19 @@ function records(bodies: readonly string[]): SourceRecordInfo<SQSRecord>[] {
     id: `r${i}`,
     group: undefined,
   }));
+}
+
+/** The conversion read to its end, as the sink reads it: the outcomes so far and every record to send. */
+async function convertRecords(
+  batch: readonly SourceRecordInfo<SQSRecord>[],
+  options: ConvertOptions<SQSRecord, { value: string }>,
+) {
+  const conversion = new BatchConversion(batch, options);
+  const toSend = [];
+  for (let record = await conversion.read(); record !== undefined; record = await conversion.read()) {
+    toSend.push(record);
+  }
+  return { outcomes: conversion.outcomes, toSend };
 }
 
 const convert = (record: SQSRecord) => {
