@@ -11,12 +11,18 @@ import {
   type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { RecordReader } from '../lib/core/record-input.js';
 import { AsyncSink } from '../lib/core/sink.js';
-import type { SinkStats } from '../lib/core/types.js';
+import type { SinkRecord, SinkStats } from '../lib/core/types.js';
 import { defaultClientConfig } from '../lib/destinations/default-client.js';
-import { type KinesisDestination, kinesisDestination } from '../lib/destinations/kinesis.js';
+import {
+  type KinesisDestination,
+  type KinesisEntry,
+  kinesisDestination,
+} from '../lib/destinations/kinesis.js';
 import { createKinesisClient } from '../local/services/clients.js';
 import { LOCAL } from './parameters.js';
+import type { PreviousCode } from './previous-code.js';
 import { kinesisEntryOf } from './records.js';
 import { chunk, sleep } from './statistics.js';
 
@@ -51,35 +57,64 @@ async function timed(work: () => Promise<Omit<ContenderRun, 'elapsedMs' | 'cpuMs
   return { ...result, elapsedMs, cpuMs: (used.user + used.system) / 1_000 };
 }
 
+/** Which sink a {@link sinkContender} runs. */
+export interface SinkVariant {
+  /** The library at an earlier commit instead of this checkout's: the event is converted whole, then sent. */
+  readonly previous?: PreviousCode;
+  /** A name for it, when it is not the default. */
+  readonly name?: string;
+}
+
 /**
- * The project's sink: the Kinesis destination with its default client, and AsyncSink.
+ * The project's sink: the Kinesis destination with its default client, and AsyncSink. The
+ * records are converted as the sink reads them, as the handler does (its `BatchConversion`).
  * `beforeIssue13` gives the destination a client of the same configuration instead, which
- * keeps the SDK's logger middleware and serializer, as the destination's own client had them before issue 13.
+ * keeps the SDK's logger middleware and serializer, as the destination's own client had them
+ * before issue 13. `variant.previous` runs an earlier commit's library, which took the
+ * records as an array: converted whole first, as its handler did.
  */
-export function sinkContender(endpoint: string, maxInFlightRequests = 10, beforeIssue13 = false): Contender {
+export function sinkContender(
+  endpoint: string,
+  maxInFlightRequests = 10,
+  beforeIssue13 = false,
+  variant: SinkVariant = {},
+): Contender {
   const options = { streamName: LOCAL.streamName, endpoint, region: LOCAL.region, maxInFlightRequests };
-  const destination: KinesisDestination = kinesisDestination(
+  const { previous } = variant;
+  const makeDestination = previous?.kinesisDestination ?? kinesisDestination;
+  const destination: KinesisDestination = makeDestination(
     beforeIssue13
       ? { ...options, client: new KinesisClient(defaultClientConfig('KINESIS', options)) }
       : options,
   );
-  const sink = new AsyncSink(destination, { maxInFlightRequests });
+  const sink = previous
+    ? new previous.AsyncSink(destination, { maxInFlightRequests })
+    : new AsyncSink(destination, { maxInFlightRequests });
+  const name =
+    variant.name ?? (beforeIssue13 ? 'lambda-async-sink, client as before issue 13' : 'lambda-async-sink');
   return {
-    name: beforeIssue13 ? 'lambda-async-sink, client as before issue 13' : 'lambda-async-sink',
-    parameters: `AsyncSink + kinesisDestination${beforeIssue13 ? ' given a client of the default configuration (SDK serializer and logger middleware)' : ''}, maxInFlightRequests ${maxInFlightRequests}, other options default (maxAttempts 8, backoff 100 ms–5 s full jitter, AIMD)`,
+    name,
+    parameters: `AsyncSink + kinesisDestination${beforeIssue13 ? ' given a client of the default configuration (SDK serializer and logger middleware)' : ''}${previous ? ` at ${previous.commit.slice(0, 7)}, the event converted whole first` : ', records converted as the sink reads them'}, maxInFlightRequests ${maxInFlightRequests}, other options default (maxAttempts 8, backoff 100 ms–5 s full jitter, AIMD)`,
     run: (event) =>
       timed(async () => {
-        const records = event.Records.map((record) => ({
-          id: record.messageId,
-          entries: [kinesisEntryOf(record)],
-        }));
-        const result = await sink.run(records);
+        const result = await sink.run(previous ? event.Records.map(sinkRecordOf) : lazyRecords(event));
         const done: string[] = [];
         for (const outcome of result.outcomes) if (outcome.status === 'done') done.push(outcome.id);
         return { done, failed: result.stats.recordsFailed, sinkStats: result.stats };
       }),
     close: () => destination.client.destroy(),
   };
+}
+
+function sinkRecordOf(record: SQSRecord): SinkRecord<KinesisEntry> {
+  return { id: record.messageId, entries: [kinesisEntryOf(record)] };
+}
+
+/** The event's records, each converted when the sink reads it. */
+function lazyRecords(event: SQSEvent): RecordReader<KinesisEntry> {
+  const records = event.Records;
+  let next = 0;
+  return () => (next < records.length ? sinkRecordOf(records[next++]) : undefined);
 }
 
 /**

@@ -4,11 +4,15 @@
  * per-key bookkeeping). The destination answers at once with every entry accepted, so the
  * time is the core's alone. Runs alternate between the modes, and medians count.
  *
- * Run alone with `npx tsx bench/ordered-core.ts`; `npm run bench` runs it too.
+ * The core before the streaming intake (loaded from git, see previous-code.ts) runs in the
+ * same rounds, so that a change to the intake is measured against the code before it.
+ *
+ * Run alone with `npm run bench -- p8`; `npm run bench` runs it too.
  */
 import { pathToFileURL } from 'node:url';
 import { AsyncSink } from '../lib/core/sink.js';
 import type { Destination, EntryResult, SinkRecord } from '../lib/core/types.js';
+import { previousCode } from './previous-code.js';
 import type { TableRow } from './report.js';
 import { median, round } from './statistics.js';
 
@@ -33,6 +37,13 @@ export interface OrderedCoreResult {
   /** ordered / unordered: the goal is at most `goalRatio`. */
   readonly ratio: number;
   readonly met: boolean;
+  /** The same figures for the core before the streaming intake, in the same rounds; absent without git. */
+  readonly beforeStreaming?: {
+    readonly commit: string;
+    readonly unorderedMicrosPerRecord: number;
+    readonly orderedMicrosPerRecord: number;
+    readonly ratio: number;
+  };
 }
 
 interface BenchEntry {
@@ -59,10 +70,14 @@ function inProcessDestination(): Destination<BenchEntry> {
   };
 }
 
-async function timeRun(
-  sink: AsyncSink<BenchEntry>,
-  records: readonly SinkRecord<BenchEntry>[],
-): Promise<number> {
+/** What P8 times: an AsyncSink of this checkout or of an earlier commit. */
+interface RunnableSink {
+  run(
+    records: readonly SinkRecord<BenchEntry>[],
+  ): Promise<{ readonly stats: { readonly recordsDone: number } }>;
+}
+
+async function timeRun(sink: RunnableSink, records: readonly SinkRecord<BenchEntry>[]): Promise<number> {
   const started = performance.now();
   const result = await sink.run(records);
   const elapsed = performance.now() - started;
@@ -77,31 +92,52 @@ export async function measureOrderedCore(progress: (line: string) => void): Prom
     entries: [{ key: `key-${i % ORDERED_CORE.keys}`, bytes: ORDERED_CORE.entryBytes }],
   }));
   const destination = inProcessDestination();
-  const ordered = new AsyncSink(destination, { ordered: true });
-  const unordered = new AsyncSink(destination, { ordered: false });
+  const previous = await previousCode();
+  const sinks: Record<string, RunnableSink> = {
+    unordered: new AsyncSink(destination, { ordered: false }),
+    ordered: new AsyncSink(destination, { ordered: true }),
+    ...(previous
+      ? {
+          previousUnordered: new previous.AsyncSink(destination, { ordered: false }),
+          previousOrdered: new previous.AsyncSink(destination, { ordered: true }),
+        }
+      : {}),
+  };
+  const names = Object.keys(sinks);
   for (let i = 0; i < ORDERED_CORE.warmupRepetitions; i++) {
-    await timeRun(unordered, records);
-    await timeRun(ordered, records);
+    for (const name of names) await timeRun(sinks[name], records);
   }
-  const orderedMs: number[] = [];
-  const unorderedMs: number[] = [];
+  const times = new Map<string, number[]>(names.map((name) => [name, []]));
   for (let i = 0; i < ORDERED_CORE.repetitions; i++) {
-    unorderedMs.push(await timeRun(unordered, records));
-    orderedMs.push(await timeRun(ordered, records));
+    for (const name of names) times.get(name)?.push(await timeRun(sinks[name], records));
   }
-  const perRecord = (ms: number[]) => (median(ms) * 1_000) / ORDERED_CORE.records;
-  const unorderedMicros = perRecord(unorderedMs);
-  const orderedMicros = perRecord(orderedMs);
+  const perRecord = (name: string) => (median(times.get(name) ?? []) * 1_000) / ORDERED_CORE.records;
+  const unorderedMicros = perRecord('unordered');
+  const orderedMicros = perRecord('ordered');
   const ratio = orderedMicros / unorderedMicros;
   progress(
     `ordered core: ${orderedMicros.toFixed(3)} µs/record vs unordered ${unorderedMicros.toFixed(3)} = ${ratio.toFixed(2)}× (${ORDERED_CORE.records} records, ${ORDERED_CORE.keys} keys)`,
   );
+  let beforeStreaming: OrderedCoreResult['beforeStreaming'];
+  if (previous) {
+    const before = { unordered: perRecord('previousUnordered'), ordered: perRecord('previousOrdered') };
+    beforeStreaming = {
+      commit: previous.commit,
+      unorderedMicrosPerRecord: round(before.unordered),
+      orderedMicrosPerRecord: round(before.ordered),
+      ratio: round(before.ordered / before.unordered),
+    };
+    progress(
+      `ordered core before the streaming intake (${previous.commit.slice(0, 7)}): ${before.ordered.toFixed(3)} µs/record vs unordered ${before.unordered.toFixed(3)} = ${beforeStreaming.ratio}×`,
+    );
+  }
   return {
     parameters: { ...ORDERED_CORE, sinkOptions: 'defaults (maxInFlightRequests 10)' },
     unorderedMicrosPerRecord: round(unorderedMicros),
     orderedMicrosPerRecord: round(orderedMicros),
     ratio: round(ratio),
     met: ratio <= ORDERED_CORE.goalRatio,
+    ...(beforeStreaming ? { beforeStreaming } : {}),
   };
 }
 
@@ -112,7 +148,11 @@ export function orderedCoreRow(result: OrderedCoreResult): TableRow {
     item: 'P8',
     figure: 'Ordered core per record vs unordered core (AsyncSink alone, in-process destination)',
     parameters: `${p.records.toLocaleString('en-US')} records over ${p.keys.toLocaleString('en-US')} keys, ${p.entryBytes} B, requests of ${p.maxEntriesPerRequest}; median of ${p.repetitions} alternating runs after ${p.warmupRepetitions} warm-up`,
-    measured: `${result.orderedMicrosPerRecord} µs vs ${result.unorderedMicrosPerRecord} µs = ${result.ratio}×`,
+    measured: `${result.orderedMicrosPerRecord} µs vs ${result.unorderedMicrosPerRecord} µs = ${result.ratio}×${
+      result.beforeStreaming
+        ? `; before the streaming intake (same run) ${result.beforeStreaming.orderedMicrosPerRecord} vs ${result.beforeStreaming.unorderedMicrosPerRecord} µs = ${result.beforeStreaming.ratio}×`
+        : ''
+    }`,
     goal: `≤ ${p.goalRatio}×`,
     status: result.met ? 'met' : 'not met',
   };

@@ -192,13 +192,20 @@ function issue13Rows(results: BenchResults): TableRow[] {
   const { wholePath, wallTime, lambdaCost } = results;
   const rows = [wholePath.kinesis, wholePath.firehose, wholePath.sqs].map((f) => wholePathRow(wholePath, f));
   const w = wallTime.parameters;
-  for (const f of [wallTime.sink, wallTime.beforeIssue13]) {
+  const p7 = [
+    wallTime.sink,
+    ...(wallTime.beforeStreaming ? [wallTime.beforeStreaming] : []),
+    wallTime.beforeIssue13,
+  ];
+  for (const f of p7) {
     const isSink = f === wallTime.sink;
     rows.push({
       item: 'P7',
       figure: isSink
         ? 'Wall time vs max(client CPU, ⌈requests / in-flight⌉ × latency); first request on the wire'
-        : 'The same with the client as before issue 13 (SDK serializer and logger)',
+        : f === wallTime.beforeIssue13
+          ? 'The same with the client as before issue 13 (SDK serializer and logger)'
+          : 'The same, the library before the streaming intake (event converted and checked whole first)',
       parameters: `${n(w.records)} SQS records of ${w.bodyBytes.minBytes}–${w.bodyBytes.maxBytes} B, +${w.latencyMs} ms per call, maxInFlightRequests ${w.maxInFlightRequests}; median of ${w.repetitions}, interleaved`,
       measured: `${ms(f.elapsedMs)} vs max(CPU ${ms(f.cpuMs)}, ⌈${f.requests}/${w.maxInFlightRequests}⌉ × ${w.latencyMs} = ${ms(f.idealMs)}): ${n(f.overFloor)}×; first request after ${ms(f.firstRequestMs)} (CPU per request ${ms(f.cpuPerRequestMs)})`,
       goal: isSink ? `≤ ${wallTime.goalRatio}×` : '—',

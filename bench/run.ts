@@ -11,6 +11,7 @@ import { measureColdStart } from './cold-start.js';
 import { measureCoreOverhead } from './core-overhead.js';
 import { estimateLambdaCost } from './lambda-cost.js';
 import { measureLatency } from './latency.js';
+import { useLocalCredentials } from './local-credentials.js';
 import { measureOrderedCore, orderedCoreRow } from './ordered-core.js';
 import * as parameters from './parameters.js';
 import { type BenchResults, markdownTable, tableRows } from './report.js';
@@ -26,6 +27,12 @@ if (process.argv[2] === 'fleet') {
   process.exit(0);
 }
 
+// `npm run bench -- p7` and `npm run bench -- p8` run P7 or P8 alone, and write nothing.
+if (process.argv[2] === 'p7' || process.argv[2] === 'p8') {
+  await import('./issue13-only.js');
+  process.exit(0);
+}
+
 // `npm run bench -- p6 sqs` runs P6 for one destination only, and writes nothing.
 if (process.argv[2] === 'p6') {
   await import('./whole-path-only.js');
@@ -35,11 +42,7 @@ if (process.argv[2] === 'p6') {
 const RESULTS_DIR = new URL('./results/', import.meta.url);
 const LATENCY_RECORDS = parameters.LATENCY.records;
 
-// Every client in this run talks to 127.0.0.1 only; these keep the SDK away from any real credentials.
-process.env.AWS_ACCESS_KEY_ID = parameters.LOCAL.credentials.accessKeyId;
-process.env.AWS_SECRET_ACCESS_KEY = parameters.LOCAL.credentials.secretAccessKey;
-delete process.env.AWS_SESSION_TOKEN;
-delete process.env.AWS_PROFILE;
+useLocalCredentials();
 
 const started = performance.now();
 function progress(line: string): void {

@@ -1,14 +1,19 @@
 /**
  * P7 (issue 13): the sink's wall time at +LATENCY.latencyMs against its floor,
  * max(client CPU, ⌈requests / in-flight⌉ × latency), and how soon the first request is on
- * the wire against one request's share of the client CPU. The sink with its default
- * client and with the client as before issue 13 run interleaved; ratios are per run.
+ * the wire against one request's share of the client CPU. Interleaved, ratios per run: the
+ * sink (records converted as it reads them), the library before the streaming intake (the
+ * event converted and checked whole first; loaded from git, see previous-code.ts), and the
+ * sink with the client as before issue 13.
+ *
+ * `npm run bench -- p7` runs P7 alone, printed and not written.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Contender } from './contenders.js';
 import { sinkContender } from './contenders.js';
 import { measure } from './measure.js';
 import { LATENCY, SMALL_RECORDS, WALL_TIME } from './parameters.js';
+import { previousCode } from './previous-code.js';
 import { sqsEvent } from './records.js';
 import type { ServiceProcess } from './service-process.js';
 import { median, round } from './statistics.js';
@@ -45,6 +50,8 @@ export interface WallTimeResult {
     readonly destination: string;
   };
   readonly sink: WallTimeFigures;
+  /** The library before the streaming intake, in the same run; absent without git. */
+  readonly beforeStreaming?: WallTimeFigures & { readonly commit: string };
   readonly beforeIssue13: WallTimeFigures;
   readonly goalRatio: number;
   readonly met: boolean;
@@ -113,27 +120,35 @@ export async function measureWallTime(
 ): Promise<WallTimeResult> {
   const event = sqsEvent(LATENCY.records, SMALL_RECORDS, LATENCY.seed + 7);
   const warmup = sqsEvent(LATENCY.warmupRecords, SMALL_RECORDS, LATENCY.seed + 107);
+  const previous = await previousCode();
   const sink = sinkContender(service.proxyEndpoint, LATENCY.maxInFlightRequests);
   const before = sinkContender(service.proxyEndpoint, LATENCY.maxInFlightRequests, true);
+  const beforeStreaming = previous
+    ? sinkContender(service.proxyEndpoint, LATENCY.maxInFlightRequests, false, {
+        previous,
+        name: `lambda-async-sink before the streaming intake (${previous.commit.slice(0, 7)})`,
+      })
+    : undefined;
+  const contenders = [sink, ...(beforeStreaming ? [beforeStreaming] : []), before];
   try {
     await service.configure({}, FAULTS);
-    for (const contender of [sink, before]) await measure(service, contender, warmup);
-    const sinkRuns: Run[] = [];
-    const beforeRuns: Run[] = [];
+    for (const contender of contenders) await measure(service, contender, warmup);
+    const runs = new Map<Contender, Run[]>(contenders.map((c) => [c, []]));
     for (let i = 0; i < REPETITIONS; i++) {
-      // Alternate which goes first, so that neither always follows the other's garbage.
-      const order = i % 2 === 0 ? [sink, before] : [before, sink];
-      for (const contender of order) {
-        (contender === sink ? sinkRuns : beforeRuns).push(await timedRun(service, contender, event));
+      // Rotate which goes first, so that none always follows another's garbage.
+      for (let j = 0; j < contenders.length; j++) {
+        const contender = contenders[(i + j) % contenders.length];
+        runs.get(contender)?.push(await timedRun(service, contender, event));
       }
     }
-    const sinkFigures = figures(sink, sinkRuns, LATENCY.records);
-    const beforeFigures = figures(before, beforeRuns, LATENCY.records);
-    for (const f of [sinkFigures, beforeFigures]) {
+    const all = contenders.map((c) => figures(c, runs.get(c) ?? [], LATENCY.records));
+    for (const f of all) {
       progress(
         `P7 ${f.contender}: ${f.elapsedMs} ms, CPU ${f.cpuMs} ms, ideal ${f.idealMs} ms: ${f.overFloor}× the floor; first request after ${f.firstRequestMs} ms (CPU per request ${f.cpuPerRequestMs} ms)`,
       );
     }
+    const [sinkFigures] = all;
+    const beforeFigures = all[all.length - 1];
     return {
       parameters: {
         records: LATENCY.records,
@@ -145,12 +160,12 @@ export async function measureWallTime(
           'Kinesis stub behind the fault proxy (+latency on PutRecords), in the destination process',
       },
       sink: sinkFigures,
+      ...(previous && beforeStreaming ? { beforeStreaming: { ...all[1], commit: previous.commit } } : {}),
       beforeIssue13: beforeFigures,
       goalRatio: WALL_TIME.goalRatio,
       met: sinkFigures.overFloor <= WALL_TIME.goalRatio,
     };
   } finally {
-    sink.close();
-    before.close();
+    for (const contender of contenders) contender.close();
   }
 }

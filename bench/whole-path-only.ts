@@ -2,17 +2,14 @@
  * `npm run bench -- p6 <kinesis|firehose|sqs>`: P6 for one destination, printed and not
  * written, to measure one change to a send path with the same interleaved rounds.
  */
-import { LOCAL } from './parameters.js';
+import { useLocalCredentials } from './local-credentials.js';
 import { startServiceProcess } from './service-process.js';
 import { measureWholePathOf } from './whole-path.js';
 
 const kinds = ['kinesis', 'firehose', 'sqs'] as const;
 const kind = kinds.find((k) => k === process.argv[3]);
 if (kind === undefined) throw new Error(`usage: npm run bench -- p6 <${kinds.join('|')}>`);
-process.env.AWS_ACCESS_KEY_ID = LOCAL.credentials.accessKeyId;
-process.env.AWS_SECRET_ACCESS_KEY = LOCAL.credentials.secretAccessKey;
-delete process.env.AWS_SESSION_TOKEN;
-delete process.env.AWS_PROFILE;
+useLocalCredentials();
 
 const service = await startServiceProcess();
 try {
