@@ -2,9 +2,11 @@
  * Merges the JSON reports of file-by-file StrykerJS runs (reports/mutation/*.json, in the
  * mutation-testing-elements schema) into the table of docs/mutation-testing.md: one row per
  * file and per folder, and the surviving mutants. Where two reports cover a file, the newer
- * wins. Usage: `npx tsx scripts/mutation-summary.ts [reports/mutation]`.
+ * wins. A report `<name>.json` may have a `<name>.commit` beside it whose first line is
+ * `commit <sha>` (the commit the run was started on): the table names it.
+ * Usage: `npx tsx scripts/mutation-summary.ts [reports/mutation]`.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 interface Mutant {
@@ -29,6 +31,16 @@ interface Counts {
 
 const directory = process.argv[2] ?? 'reports/mutation';
 
+/** The commit a report's run started on, from `<name>.commit` beside it, if there is one. */
+function commitOf(reportPath: string): string {
+  const path = reportPath.replace(/\.json$/, '.commit');
+  if (!existsSync(path)) return '—';
+  const match = /^commit ([0-9a-f]{7})/.exec(readFileSync(path, 'utf8'));
+  return match?.[1] ?? '—';
+}
+
+const measuredAt = new Map<string, string>();
+
 /** Per file, its mutants from the newest report that has it. */
 function readReports(): Map<string, readonly Mutant[]> {
   const reports = readdirSync(directory)
@@ -38,7 +50,10 @@ function readReports(): Map<string, readonly Mutant[]> {
   const files = new Map<string, readonly Mutant[]>();
   for (const path of reports) {
     const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
-    for (const [file, { mutants }] of Object.entries(report.files)) files.set(file, mutants);
+    for (const [file, { mutants }] of Object.entries(report.files)) {
+      files.set(file, mutants);
+      measuredAt.set(file, commitOf(path));
+    }
   }
   return files;
 }
@@ -66,20 +81,20 @@ function score(counts: Counts): string {
   return valid === 0 ? '—' : `${((100 * detected) / valid).toFixed(1)} %`;
 }
 
-function row(name: string, counts: Counts): string {
+function row(name: string, counts: Counts, commit = ''): string {
   const { mutants, killed, timedOut, survived, noCoverage, ignored } = counts;
-  return `| ${name} | ${mutants} | ${killed} | ${timedOut} | ${survived} | ${noCoverage} | ${ignored} | ${score(counts)} |`;
+  return `| ${name} | ${mutants} | ${killed} | ${timedOut} | ${survived} | ${noCoverage} | ${ignored} | ${score(counts)} | ${commit} |`;
 }
 
 const files = readReports();
 const folders = new Map<string, Counts>();
 const lines = [
-  '| folder / file | mutants | killed | timed out | survived | no coverage | ignored | score |',
-  '|---|---|---|---|---|---|---|---|',
+  '| folder / file | mutants | killed | timed out | survived | no coverage | ignored | score | commit |',
+  '|---|---|---|---|---|---|---|---|---|',
 ];
 for (const file of [...files.keys()].sort()) {
   const mutants = files.get(file) ?? [];
-  lines.push(row(file, count(mutants)));
+  lines.push(row(file, count(mutants), measuredAt.get(file)));
   const folder = dirname(file);
   folders.set(folder, count(mutants, folders.get(folder)));
 }

@@ -7,6 +7,10 @@
  * never poison) and reports every record failed, to be retried once the bus is there.
  */
 import { DescribeEventBusCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { classifyAwsError } from './error-classifier.js';
+
+/** Codes that say the role may not describe the bus: then the bus cannot be checked, and is not. */
+const NOT_ALLOWED = /^(AccessDenied|AccessDeniedException|NotAuthorized|UnauthorizedOperation)$/;
 
 /** Checks a bus once: the first caller asks `DescribeEventBus`, the others wait for its answer. */
 export class EventBusCheck {
@@ -21,19 +25,37 @@ export class EventBusCheck {
   }
 
   /**
-   * Resolves once the bus is known to exist; rejects with `DescribeEventBus`'s error. A failed
-   * check is not kept: the next call asks again, so a bus created meanwhile is found.
+   * Resolves once the bus is known to exist, or cannot be checked; rejects with
+   * `DescribeEventBus`'s error otherwise. A failed check is not kept: the next call asks again,
+   * so a bus created meanwhile is found.
    */
   exists(signal: AbortSignal): Promise<void> {
     if (this.checked === undefined) {
       const asking = this.client
         .send(new DescribeEventBusCommand({ Name: this.eventBusName }), { abortSignal: signal })
-        .then(() => undefined);
+        .then(
+          () => undefined,
+          (error: unknown) => this.unlessNotAllowed(error),
+        );
       this.checked = asking;
       asking.catch(() => {
         if (this.checked === asking) this.checked = undefined;
       });
     }
     return this.checked;
+  }
+
+  /**
+   * Another account's bus cannot be described (a bus policy grants PutEvents, PutRule and
+   * PutTargets only), nor can a bus by a role without `events:DescribeEventBus`: sending goes
+   * on unchecked, as before the check, with one warning, rather than stopping for good.
+   */
+  private unlessNotAllowed(error: unknown): void {
+    const { code, message } = classifyAwsError(error);
+    if (!NOT_ALLOWED.test(code)) throw error;
+    process.emitWarning(
+      `lambda-async-sink: event bus ${this.eventBusName} could not be checked (${code}: ${message}); PutEvents drops the events of a bus that does not exist. Grant events:DescribeEventBus on the bus, or set verifyEventBus: false.`,
+      { code: 'LAMBDA_ASYNC_SINK_EVENT_BUS_UNCHECKED' },
+    );
   }
 }

@@ -44,8 +44,8 @@ export interface EventBridgeDestinationOptions extends DefaultClientOptions {
   /**
    * Check with `DescribeEventBus` that the bus exists before the first `PutEvents` of the
    * execution environment (needs `events:DescribeEventBus` on the bus). Default true: for a
-   * missing bus `PutEvents` answers success and drops the events. Turn it off only where the
-   * role may not describe the bus (another account's bus) and you know the bus exists.
+   * missing bus `PutEvents` answers success and drops the events. A bus the role may not
+   * describe (another account's) is sent to unchecked, with one process warning.
    */
   readonly verifyEventBus?: boolean;
 }

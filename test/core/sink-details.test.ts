@@ -674,6 +674,30 @@ describe('deadlines', () => {
     expect(destination.accepted.size).toBe(0);
   });
 
+  it('tells the requests it abandons that the sink stopped, through their signals', async () => {
+    // Arrange: r0's request fails fatally after 5 ms while r1's is on the wire for 300 ms.
+    const signals: AbortSignal[] = [];
+    const destination = new FakeDestination({
+      limits: { maxEntriesPerRequest: 1 },
+      latencyMs: (call) => (call === 0 ? 5 : 300),
+      behaviour: (entries) =>
+        entries[0].id === 'r0e0' ? new FakeRequestError('fatal', 'AccessDenied') : [{ status: 'accepted' }],
+    });
+    const send = destination.send.bind(destination);
+    destination.send = (entries, signal) => {
+      signals.push(signal);
+      return send(entries, signal);
+    };
+
+    // Act
+    await new AsyncSink(destination, { maxInFlightRequests: 2 }).run(makeRecords(2));
+
+    // Assert
+    expect(signals).toHaveLength(2);
+    expect(signals[0]?.aborted).toBe(false);
+    expect(String(signals[1]?.reason)).toBe('Error: the sink stopped');
+  });
+
   it('does not wait for a send() that ignores its abort once the deadline signal has fired', async () => {
     // Arrange
     const destination = customDestination(new FakeDestination(), () => new Promise<never>(() => {}));

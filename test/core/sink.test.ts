@@ -797,6 +797,12 @@ describe('options', () => {
       'rateLimiter must implement RateLimitingStrategy; registerInFlightRequest() is missing',
     ],
     [
+      'an ordered that is not a boolean',
+      { ordered: 'yes' as unknown as boolean },
+      'ordered',
+      'ordered must be true or false; got "yes"',
+    ],
+    [
       'a random that is not a function',
       { random: 0.5 as unknown as () => number },
       'random',

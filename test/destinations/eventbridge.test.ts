@@ -1,7 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  AccessDeniedException,
+  CreateEventBusCommand,
+  EventBridgeClient,
+  PutEventsCommand,
+} from '@aws-sdk/client-eventbridge';
 // A global endpoint is signed with SigV4a: the SDK needs this package loaded, as a user's function does.
 import '@aws-sdk/signature-v4a';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -187,6 +192,46 @@ describe('eventBridgeDestination against the local EventBridge', () => {
       0, 1, 2,
     ]);
     destination.client.destroy();
+  });
+
+  it("sends unchecked, with one warning, when the role may not describe the bus (another account's bus)", async () => {
+    // Arrange: a real client to the local EventBridge, whose DescribeEventBus is refused as IAM refuses it.
+    const client = new EventBridgeClient({
+      ...LOCAL_AWS,
+      credentials: { ...LOCAL_AWS.credentials },
+      endpoint: server.endpoint,
+    });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'DescribeEventBusCommand') return next(args);
+        throw new AccessDeniedException({
+          message: 'not authorized to perform: events:DescribeEventBus',
+          $metadata: { httpStatusCode: 400 },
+        });
+      },
+      { step: 'initialize' },
+    );
+    await direct.send(new CreateEventBusCommand({ Name: 'elsewhere' }));
+    const destination = eventBridgeDestination({ eventBusName: 'elsewhere', client });
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const records = Array.from({ length: 2 }, (_, i) => ({
+      id: `d${i}`,
+      entries: [event('{"denied":true}')],
+    }));
+
+    // Act
+    const first = await new AsyncSink(destination).run(records);
+    const second = await new AsyncSink(destination).run(records);
+
+    // Assert
+    expect([...first.outcomes, ...second.outcomes].every((outcome) => outcome.status === 'done')).toBe(true);
+    expect(await server.readDelivered('elsewhere')).toHaveLength(4);
+    expect(warnings).toHaveBeenCalledTimes(1);
+    expect(String(warnings.mock.calls[0][0])).toMatch(
+      /event bus elsewhere could not be checked \(AccessDeniedException: .*\).*Grant events:DescribeEventBus/,
+    );
+    warnings.mockRestore();
+    client.destroy();
   });
 
   it('checks verifyEventBus at creation', () => {

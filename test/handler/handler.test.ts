@@ -413,6 +413,32 @@ describe('deadline', () => {
     expect(output.json().some((line) => String(line.message).includes('ran into the timeout'))).toBe(true);
   });
 
+  it('fails the invocation with every record as a last resort when throwOnFullBatchFailure is on', async () => {
+    // Arrange: the default throwOnFullBatchFailure; middy's signal (50 ms early) is the only deadline.
+    const destination = new FakeDestination(byValue);
+    const records = sqsStandard.records([
+      ['', 'slow-1'],
+      ['', 'slow-2'],
+    ]);
+    const handler = handlerFor(destination, sqsStandard, { safetyMarginMs: 0, timeoutEarlyInMillis: 50 });
+
+    // Act
+    const invocation = handler(sqsStandard.event(records) as never, lambdaContext(200));
+
+    // Assert
+    await expect(invocation).rejects.toMatchObject({
+      name: 'WholeBatchFailedError',
+      batchResponse: {
+        batchItemFailures: records.map((record) => ({ itemIdentifier: sqsStandard.idOf(record) })),
+      },
+      failedByReason: { DeadlineReached: 2 },
+    });
+    const line = output
+      .json()
+      .find((entry) => entry.message === 'the handler ran into the timeout; reporting every record failed');
+    expect(line).toMatchObject({ level: 'ERROR', records: 2 });
+  });
+
   it('fails the invocation as a last resort when overlapping invocations make the records unknown', async () => {
     const destination = new FakeDestination(byValue);
     const handler = handlerFor(destination, sqsStandard, { safetyMarginMs: 0, timeoutEarlyInMillis: 50 });

@@ -84,6 +84,13 @@ describe('createSinkHandler options', () => {
     ],
     ['a negative margin', { safetyMarginMs: -1 }, 'safetyMarginMs', /integer from 0 to 60000 \(ms\); got -1/],
     ['a non-boolean ordered', { ordered: 'yes' }, 'ordered', /ordered must be true or false/],
+    ['a non-boolean deaggregate', { deaggregate: 'no' }, 'deaggregate', /deaggregate must be true or false/],
+    [
+      'a negative early timeout',
+      { timeoutEarlyInMillis: -5 },
+      'timeoutEarlyInMillis',
+      /timeoutEarlyInMillis must be/,
+    ],
     ['a non-boolean logPayloads', { logPayloads: 1 }, 'logPayloads', /logPayloads must be true or false/],
     ['a destination that is a string', { destination: 'my-stream' }, 'destination', /must be a Destination/],
     ['a null destination', { destination: null }, 'destination', /must be a Destination/],

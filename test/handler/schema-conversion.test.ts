@@ -90,7 +90,7 @@ describe('decodeForSchema', () => {
 
   it.each([
     ['cut short', '{"id":', 'the body is not JSON (it ends too soon)'],
-    ['with a stray character', '{"id":1,}', 'the body is not JSON (unexpected character at position 8)'],
+    ['with a stray character', '{"ident":12,}', 'the body is not JSON (unexpected character at position 12)'],
     ['that is a word', 'hello', 'the body is not JSON (malformed)'],
   ])('says how an SQS body %s is not JSON, quoting none of it', (_name, body, reason) => {
     // Act
@@ -199,6 +199,7 @@ describe('describeIssues', () => {
     ['a boolean', true, 'expected false, got true', 'expected false, got <value>'],
     ['a string of four characters, bare', 'abcd', 'abcd is not allowed', '<value> is not allowed'],
     ['a string of three, only when quoted', 'abc', 'abc is not "abc"', 'abc is not <value>'],
+    ['a string of words, even where it touches a word', 'ab cd', 'got ab cdx', 'got <value>x'],
   ])('cuts %s out of the message', (_name, value, message, expected) => {
     // Act
     const text = describeIssues([{ message, path: ['field'] }], { field: value });
