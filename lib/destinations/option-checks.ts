@@ -2,6 +2,7 @@
 import { optionChecks } from '../core/option-checks.js';
 import { DestinationConfigurationError } from './destination-configuration-error.js';
 import { REQUEST_BODY_MODES, type RequestBodyMode } from './prebuilt-body.js';
+import { RESPONSE_PARSER_MODES, type ResponseParserMode } from './sqs-batch-response.js';
 
 const check = optionChecks((option, message) => new DestinationConfigurationError(option, message));
 
@@ -39,6 +40,27 @@ export function requestBodyOption(value: RequestBodyMode | undefined, ownClient:
     throw new DestinationConfigurationError(
       'requestBody',
       `requestBody must be 'built' or 'sdk'; got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+/** `responseParser`: `'built'` by default on the destination's own client; a user's client is only ever read by the SDK. */
+export function responseParserOption(
+  value: ResponseParserMode | undefined,
+  ownClient: boolean,
+): ResponseParserMode {
+  if (value === undefined) return ownClient ? 'built' : 'sdk';
+  if (!RESPONSE_PARSER_MODES.includes(value)) {
+    throw new DestinationConfigurationError(
+      'responseParser',
+      `responseParser must be 'built' or 'sdk'; got ${JSON.stringify(value)}`,
+    );
+  }
+  if (value === 'built' && !ownClient) {
+    throw new DestinationConfigurationError(
+      'responseParser',
+      "responseParser 'built' applies only to the client the destination creates; remove it or remove client",
     );
   }
   return value;

@@ -11,14 +11,17 @@ import { type DefaultClientOptions, defaultClientConfig, withoutSdkLogger } from
 import { DestinationConfigurationError } from './destination-configuration-error.js';
 import { classifyAwsError } from './error-classifier.js';
 import { idMatchedResults } from './id-matched-results.js';
+import { withLeanSdkMiddleware } from './lean-sdk-middleware.js';
 import {
   booleanOption,
   contentBasedDeduplicationOption,
   integerOption,
   requestBodyOption,
+  responseParserOption,
 } from './option-checks.js';
 import { type BatchRequest, type RequestBodyMode, sendOptions, withBuiltBodies } from './prebuilt-body.js';
 import { md5Mismatches, sendMessageBatchBody } from './sqs-batch-body.js';
+import { type ResponseParserMode, withSendMessageBatchParser } from './sqs-batch-response.js';
 import {
   invalidAttributesReason,
   invalidCharacterIn,
@@ -72,6 +75,13 @@ export interface SqsDestinationOptions extends DefaultClientOptions {
    * middleware may expect the messages in the command's input.
    */
   readonly requestBody?: RequestBodyMode;
+  /**
+   * Who reads a plain successful `SendMessageBatch` answer on the client the destination
+   * creates: `'built'` (the destination, to the same result as the SDK's deserializer, at
+   * less CPU; errors and anything unexpected still go to the SDK) or `'sdk'`. Default
+   * `'built'`. Your own client is never changed, so with `client` only `'sdk'` is allowed.
+   */
+  readonly responseParser?: ResponseParserMode;
 }
 
 /** An SQS destination, with the client it sends through. */
@@ -268,8 +278,9 @@ export function sqsDestination(options: SqsDestinationOptions): SqsDestination {
     SQS_LIMITS.maxBytesPerEntry,
   );
   const ownClient = options.client === undefined;
-  const client = options.client ?? createDefaultSqsClient(options);
   const requestBody = requestBodyOption(options.requestBody, ownClient);
+  const responseParser = responseParserOption(options.responseParser, ownClient);
+  const client = options.client ?? createDefaultSqsClient(options, responseParser);
   const queue: SqsQueueKind = { fifo, contentBasedDeduplication, maxMessageBytes };
 
   return {
@@ -296,16 +307,22 @@ export function sqsDestination(options: SqsDestinationOptions): SqsDestination {
   };
 }
 
-function createDefaultSqsClient(options: SqsDestinationOptions): SQSClient {
+function createDefaultSqsClient(
+  options: SqsDestinationOptions,
+  responseParser: ResponseParserMode,
+): SQSClient {
   const config = defaultClientConfig('SQS', options);
   // With an endpoint configured the client must not switch to the queue URL's host.
-  return withBuiltBodies(
-    withoutSdkLogger(
-      new SQSClient({
-        ...config,
-        ...(config.endpoint === undefined ? {} : { useQueueUrlAsEndpoint: false }),
-        cacheMiddleware: true,
-      }),
+  const client = withLeanSdkMiddleware(
+    withBuiltBodies(
+      withoutSdkLogger(
+        new SQSClient({
+          ...config,
+          ...(config.endpoint === undefined ? {} : { useQueueUrlAsEndpoint: false }),
+          cacheMiddleware: true,
+        }),
+      ),
     ),
   );
+  return responseParser === 'built' ? withSendMessageBatchParser(client) : client;
 }
