@@ -75,7 +75,16 @@ export function replaceSdkMiddleware(
   name: string,
   wrap: (sdkMiddleware: AnyMiddleware) => AnyMiddleware,
 ): void {
-  const entry = entriesOf(client.middlewareStack).find((candidate) => candidate.options.name === name);
+  replaceInStack(client.middlewareStack, name, wrap);
+}
+
+/** {@link replaceSdkMiddleware} on a stack itself, such as the one a command resolves. */
+export function replaceInStack(
+  stack: ClientWithStack['middlewareStack'],
+  name: string,
+  wrap: (sdkMiddleware: AnyMiddleware) => AnyMiddleware,
+): void {
+  const entry = entriesOf(stack).find((candidate) => candidate.options.name === name);
   if (entry === undefined) throw new Error(`the SDK client has no middleware named ${name}`);
   // The recorder receives each entry's own copy, which also holds its middleware: not an option.
   const { middleware: _sdk, ...options } = {
@@ -83,10 +92,10 @@ export function replaceSdkMiddleware(
     override: true,
     tags: [...((entry.options.tags as string[] | undefined) ?? []), REPLACED_TAG],
   } as Record<string, unknown>;
-  const stack = client.middlewareStack as unknown as {
+  const target = stack as unknown as {
     add(middleware: AnyMiddleware, options: object): void;
     addRelativeTo(middleware: AnyMiddleware, options: object): void;
   };
-  if (entry.relative) stack.addRelativeTo(wrap(entry.middleware), options);
-  else stack.add(wrap(entry.middleware), options);
+  if (entry.relative) target.addRelativeTo(wrap(entry.middleware), options);
+  else target.add(wrap(entry.middleware), options);
 }

@@ -9,6 +9,7 @@ import {
 import type { Destination, EntryResult } from '../core/types.js';
 import { type DefaultClientOptions, defaultClientConfig, withoutSdkLogger } from './default-client.js';
 import { DestinationConfigurationError } from './destination-configuration-error.js';
+import { withEndpointResolvedOnce } from './endpoint-once.js';
 import { classifyAwsError } from './error-classifier.js';
 import { idMatchedResults } from './id-matched-results.js';
 import { withLeanSdkMiddleware } from './lean-sdk-middleware.js';
@@ -196,14 +197,18 @@ export function sendMessageBatchRequest(
   queueUrl: string,
   entries: readonly SqsEntry[],
   requestBody: RequestBodyMode,
+  Command: typeof SendMessageBatchCommand = SendMessageBatchCommand,
 ): BatchRequest<SendMessageBatchCommand> {
   const body = requestBody === 'built' ? sendMessageBatchBody(queueUrl, entries) : undefined;
   if (body === undefined) {
-    return { command: new SendMessageBatchCommand(sendMessageBatchInput(queueUrl, entries)), body };
+    return { command: new Command(sendMessageBatchInput(queueUrl, entries)), body };
   }
   // The input keeps the queue URL: the client may send to its host.
-  return { command: new SendMessageBatchCommand(sendMessageBatchInput(queueUrl, [])), body };
+  return { command: new Command(sendMessageBatchInput(queueUrl, [])), body };
 }
+
+/** `SendMessageBatch` for the destination's own client: its endpoint rules resolved once (endpoint-once.ts). */
+const OwnClientSendMessageBatch = withEndpointResolvedOnce(SendMessageBatchCommand);
 
 /**
  * One result per entry, matched by `Id`. An entry in `md5Mismatched` arrived altered and
@@ -295,7 +300,12 @@ export function sqsDestination(options: SqsDestinationOptions): SqsDestination {
     sizeOf: sqsEntrySize,
     invalidReason: (entry, size) => sqsInvalidReason(entry, queue, size),
     async send(entries, signal) {
-      const request = sendMessageBatchRequest(queueUrl, entries, requestBody);
+      const request = sendMessageBatchRequest(
+        queueUrl,
+        entries,
+        requestBody,
+        ownClient ? OwnClientSendMessageBatch : SendMessageBatchCommand,
+      );
       const output = await client.send(request.command, sendOptions(request, signal, ownClient));
       // With a built body the SDK's MD5 check sees no entries; the same check is made here.
       const mismatched = request.body !== undefined ? md5Mismatches(output.Successful, entries) : undefined;

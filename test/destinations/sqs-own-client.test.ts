@@ -148,6 +148,64 @@ describe('sqsDestination: the client it creates, against fauxqs', () => {
     },
   );
 
+  /** Counts how often the client's endpoint rules are evaluated. */
+  function countEndpointResolutions(client: SQSClient): { count: number } {
+    const counter = { count: 0 };
+    const config = client.config as unknown as { endpointProvider: (...args: unknown[]) => unknown };
+    const provider = config.endpointProvider;
+    config.endpointProvider = (...args) => {
+      counter.count++;
+      return provider(...args);
+    };
+    return counter;
+  }
+
+  it('resolves the endpoint rules once, with a configured endpoint', async () => {
+    // Arrange
+    const queueUrl = await sqs.createQueue('own-client-endpoint');
+    const destination = ownDestination(queueUrl);
+    const resolutions = countEndpointResolutions(destination.client);
+
+    // Act
+    for (let i = 0; i < 4; i++) await destination.send([{ body: `e${i}` }], new AbortController().signal);
+
+    // Assert
+    expect((await sqs.drain(queueUrl)).map((m) => m.Body).sort()).toEqual(['e0', 'e1', 'e2', 'e3']);
+    expect(resolutions.count).toBe(1);
+    destination.client.destroy();
+  });
+
+  it("sends every request to the queue URL's host when no endpoint is configured (useQueueUrlAsEndpoint)", async () => {
+    // Arrange: the queue URL names fauxqs by address; the rules alone name sqs.us-east-1.amazonaws.com,
+    // which this machine cannot reach. fauxqs knows its queues by its own host name, so it answers
+    // QueueDoesNotExist: an answer that only the queue URL's host can give.
+    const queueUrl = `${sqs.endpoint}/000000000000/own-client-queue-host`;
+    const destination = sqsDestination({ queueUrl, region: LOCAL_AWS.region });
+    destination.client.config.credentials = async () => CREDENTIALS;
+    const resolutions = countEndpointResolutions(destination.client);
+    const warn = console.warn;
+    console.warn = () => {};
+
+    // Act
+    const errors: unknown[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        errors.push(
+          await destination.send([{ body: `h${i}` }], new AbortController().signal).catch((e: unknown) => e),
+        );
+      }
+    } finally {
+      console.warn = warn;
+    }
+
+    // Assert
+    for (const error of errors) {
+      expect(error).toMatchObject({ name: 'QueueDoesNotExist', $metadata: { httpStatusCode: 400 } });
+    }
+    expect(resolutions.count).toBe(1);
+    destination.client.destroy();
+  });
+
   it('refuses a response parser it cannot apply', () => {
     // Arrange
     const queueUrl = 'http://sqs.us-east-1.localhost/000000000000/q';
