@@ -118,6 +118,36 @@ describe.each([
     expect(ids(retry)).toEqual(['e0', 'e1']);
   });
 
+  it('fills a request of fresh entries exactly to the byte limit', () => {
+    // Arrange: entries of 10 bytes, a limit of 30.
+    const { take } = filled(make, entries(4));
+
+    // Act
+    const batch = take(bounds(10, 30));
+
+    // Assert
+    expect(ids(batch)).toEqual(['e0', 'e1', 'e2']);
+  });
+
+  it('takes retried entries up to the entry limit, and says the earliest of their backoffs', () => {
+    // Arrange: three retried entries, ready at 500, 300 and 400.
+    const { queue, take } = filled(make, entries(3));
+    const sent = take(bounds(3));
+    queue.release(sent);
+    sent.forEach((queued, i) => {
+      queued.readyAt = [500, 300, 400][i] ?? 0;
+    });
+    queue.requeue(sent);
+
+    // Act
+    const earliest = queue.earliestReadyAt();
+    const batch = take(bounds(2, 1_000_000, 1_000));
+
+    // Assert
+    expect(earliest).toBe(300);
+    expect(ids(batch)).toEqual(['e0', 'e1']);
+  });
+
   it('does not let a small retried entry overtake a bigger one that did not fit', () => {
     // Arrange: retried entries of 60, 60 and 10 bytes, 100 bytes a request.
     const items = entries(3).map((item, i) => ({ ...item, size: [60, 60, 10][i] }));
@@ -424,6 +454,23 @@ describe('OrderedEntryQueue', () => {
     expect(ids(drained)).toEqual(['e0']);
     expect(ids(batch)).toEqual(['e1']);
     expect(queue.length).toBe(0);
+  });
+
+  it('says when the earliest retry is ready, past a drained key that waited in front', () => {
+    // Arrange: a (ready at 100) and b (ready at 500) wait in front; a is drained.
+    const { queue, take } = ordered(entries(2, ['a', 'b']));
+    const sent = take(bounds(2));
+    queue.release(sent);
+    sent[0].readyAt = 100;
+    sent[1].readyAt = 500;
+    queue.requeue(sent);
+    queue.drainKey('a');
+
+    // Act
+    const readyAt = queue.earliestReadyAt();
+
+    // Assert
+    expect(readyAt).toBe(500);
   });
 
   it('says when the earliest retry is ready, past a drained key that was listed as fresh', () => {
