@@ -18,8 +18,8 @@ const CLIENT_PARAMETER_TYPES = new Set(['builtInParams', 'clientContextParams', 
 
 /** The part of an SDK v3 command class this module relies on. */
 export interface CommandClass {
-  // biome-ignore lint/suspicious/noExplicitAny: a mixin's constructor must take any arguments (TS2545).
   new (
+    // biome-ignore lint/suspicious/noExplicitAny: a mixin's constructor must take any arguments (TS2545).
     ...args: any[]
   ): {
     resolveMiddleware(stack: ClientWithStack['middlewareStack'], config: unknown, options: unknown): unknown;
