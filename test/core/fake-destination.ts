@@ -76,6 +76,8 @@ export class FakeDestination<E = FakeEntry> implements Destination<E> {
   readonly name: string;
   readonly limits: DestinationLimits;
   readonly requests: E[][] = [];
+  /** The abort signal each request was sent with, in the order of `requests`. */
+  readonly signals: AbortSignal[] = [];
   /** Accepted entries, by id: how often each was accepted. */
   readonly accepted = new Map<string, number>();
   /** Accepted entries, in the order they were accepted. */
@@ -126,6 +128,7 @@ export class FakeDestination<E = FakeEntry> implements Destination<E> {
   async send(entries: readonly E[], signal: AbortSignal): Promise<readonly EntryResult[]> {
     const call = this.requests.length;
     this.requests.push([...entries]);
+    this.signals.push(signal);
     for (const entry of entries) this.sent.add(this.model.idOf(entry));
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);

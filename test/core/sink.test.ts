@@ -250,7 +250,6 @@ describe('requests still running when every record is settled', () => {
   it('aborts a request whose record already failed, and returns only once its send() has ended', async () => {
     // Arrange: one record, two entries in two requests. The first is rejected for good at once;
     // the second is still on the wire (200 ms) when the record has failed through the first.
-    const signals: AbortSignal[] = [];
     const destination = new FakeDestination({
       limits: { maxEntriesPerRequest: 1 },
       latencyMs: (call) => (call === 0 ? 5 : 200),
@@ -259,11 +258,6 @@ describe('requests still running when every record is settled', () => {
           ? [{ status: 'fatal', code: 'InvalidParameterValue' }]
           : [{ status: 'accepted' }],
     });
-    const send = destination.send.bind(destination);
-    destination.send = (entries, signal) => {
-      signals.push(signal);
-      return send(entries, signal);
-    };
     const records = [
       {
         id: 'r0',
@@ -281,7 +275,7 @@ describe('requests still running when every record is settled', () => {
     // Assert: the record failed, the second request was aborted and its send() had ended.
     expect(result.outcomes[0]).toMatchObject({ status: 'failed', code: 'InvalidParameterValue' });
     expect(destination.requests).toHaveLength(2);
-    expect(signals[1].aborted).toBe(true);
+    expect(destination.signals[1].aborted).toBe(true);
     expect(inFlightAtReturn).toBe(0);
     expect(destination.accepted.has('r0-b')).toBe(false);
   });
