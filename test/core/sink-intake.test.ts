@@ -12,7 +12,12 @@ import {
   type RecordReader,
   type SinkRecord,
 } from '../../lib/core/index.js';
-import { FakeDestination, type FakeDestinationOptions, type FakeEntry, makeRecords } from './fake-destination.js';
+import {
+  FakeDestination,
+  type FakeDestinationOptions,
+  type FakeEntry,
+  makeRecords,
+} from './fake-destination.js';
 
 /** A generator over `records` that logs, in `log`, each record it gives. */
 function* logged(records: readonly SinkRecord<FakeEntry>[], log: string[]): Generator<SinkRecord<FakeEntry>> {
