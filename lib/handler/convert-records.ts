@@ -193,8 +193,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
-/** An error as `name: message`, for a failure reason. */
+/** An error as it prints (`name: message` for an `Error`), for a failure reason. */
 export function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }

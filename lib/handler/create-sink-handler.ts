@@ -12,7 +12,6 @@ import type {
 import { AsyncSink } from '../core/sink.js';
 import type { RecordOutcome, SinkStats } from '../core/types.js';
 import { FailureCode } from '../core/types.js';
-import type { SqsEntry } from '../destinations/sqs.js';
 import { type BatchResponse, toBatchResponse } from '../sources/batch-response.js';
 import type { DynamoDBStreamRecord } from '../sources/dynamodb.js';
 import { cutOffFailedGroups } from '../sources/group-cutoff.js';
@@ -64,7 +63,8 @@ interface HandlerParts<Rec extends SourceRecord, Entry> {
   readonly resolved: ResolvedHandlerOptions;
   readonly orderedSink: AsyncSink<Entry>;
   readonly unorderedSink: AsyncSink<Entry>;
-  readonly deadLetterSink: AsyncSink<SqsEntry> | undefined;
+  /** The dead-letter sink, with `poisonPolicy: 'dead-letter'` only (the option checks pair the two). */
+  readonly deadLetter: Omit<DeadLetterTarget, 'deadline'> | undefined;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** A FIFO destination (`fifo: true`, as `sqsDestination` of a `.fifo` queue): the user chose order. */
@@ -127,10 +127,10 @@ function buildParts<Rec extends SourceRecord, Entry>(
     orderedSink: new AsyncSink(destination, { ...retrying, rateLimiter, ordered: true }),
     unorderedSink: new AsyncSink(destination, { ...retrying, rateLimiter, ordered: false }),
     // The dead-letter queue gets the same retries but its own default rate limiter: it is another destination.
-    deadLetterSink:
-      resolved.poisonPolicy === PoisonPolicy.DeadLetter && deadLetterDestination !== undefined
-        ? new AsyncSink(deadLetterDestination, retrying)
-        : undefined,
+    deadLetter:
+      deadLetterDestination === undefined
+        ? undefined
+        : { sink: new AsyncSink(deadLetterDestination, retrying), fifo: deadLetterDestination.fifo === true },
     logger: options.logger ?? new Logger(),
     metrics:
       options.metrics ??
@@ -262,12 +262,9 @@ function deadLetterTarget<Rec extends SourceRecord, Entry>(
   parts: HandlerParts<Rec, Entry>,
   deadline: InvocationDeadline,
 ): DeadLetterTarget | undefined {
-  if (parts.deadLetterSink === undefined) return undefined;
-  return {
-    sink: parts.deadLetterSink,
-    fifo: parts.options.deadLetterDestination?.fifo === true,
-    deadline: deadline.deadLettering,
-  };
+  // Stryker disable next-line ConditionalExpression: a target without a sink is never read; settlePoison dead-letters under the dead-letter policy only, whose sink always exists
+  if (parts.deadLetter === undefined) return undefined;
+  return { ...parts.deadLetter, deadline: deadline.deadLettering };
 }
 
 /**
@@ -303,7 +300,7 @@ function lastResortResponse<Rec extends SourceRecord, Entry>(parts: HandlerParts
   }
   const response = { batchItemFailures: [...new Set(ids)].map((itemIdentifier) => ({ itemIdentifier })) };
   logger.error('the handler ran into the timeout; reporting every record failed', { records: ids.length });
-  if (resolved.throwOnFullBatchFailure && ids.length > 0) {
+  if (resolved.throwOnFullBatchFailure) {
     throw new WholeBatchFailedError(response, { [FailureCode.DeadlineReached]: ids.length });
   }
   return response;

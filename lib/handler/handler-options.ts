@@ -177,9 +177,11 @@ export function resolveHandlerOptions<Rec extends SourceRecord, Entry>(
       `deadLetterDestination is only used with poisonPolicy 'dead-letter' (it is '${poisonPolicy}'); remove one of them`,
     );
   }
+  // Not set (undefined or null, as for every option) lets the batch decide.
+  const ordered = options.ordered ?? undefined;
   return {
     source: options.source,
-    ordered: options.ordered === undefined ? undefined : booleanOption('ordered', options.ordered, false),
+    ordered: ordered === undefined ? undefined : check.boolean('ordered', ordered),
     deaggregate: booleanOption('deaggregate', options.deaggregate, HANDLER_DEFAULTS.deaggregate),
     throwOnFullBatchFailure: booleanOption(
       'throwOnFullBatchFailure',

@@ -152,8 +152,9 @@ function failureLines({ records, outcomes, poison, logPayloads }: InvocationFact
 }
 
 function payloadOf(info: SourceRecordInfo): string {
-  const record = info.record as { body?: string; kinesis?: { data?: string } };
-  return record.body ?? record.kinesis?.data ?? '';
+  const record = info.record as { body?: string; kinesis?: { data?: string }; dynamodb?: unknown };
+  // A DynamoDB stream record's payload is its change (keys and images) as the stream gave it.
+  return record.body ?? record.kinesis?.data ?? JSON.stringify(record.dynamodb);
 }
 
 /** Logs the summary line and publishes the invocation's metrics in Embedded Metric Format. */

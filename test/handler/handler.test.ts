@@ -84,6 +84,11 @@ function handlerFor(
   });
 }
 
+/** A Lambda context whose remaining time stays `remainingMs`, so that middy's timeout is due when the test says. */
+function contextWithRemaining(remainingMs: number) {
+  return Object.assign(lambdaContext(), { getRemainingTimeInMillis: () => remainingMs });
+}
+
 function failedIds(response: { batchItemFailures: { itemIdentifier: string }[] }): string[] {
   return response.batchItemFailures.map((failure) => failure.itemIdentifier);
 }
@@ -440,20 +445,45 @@ describe('deadline', () => {
   });
 
   it('fails the invocation as a last resort when overlapping invocations make the records unknown', async () => {
+    // Arrange: middy's timeout is due at once (remaining time = timeoutEarlyInMillis), the sink's deadline in 10 s.
     const destination = new FakeDestination(byValue);
-    const handler = handlerFor(destination, sqsStandard, { safetyMarginMs: 0, timeoutEarlyInMillis: 50 });
+    const handler = handlerFor(destination, sqsStandard, { safetyMarginMs: 0, timeoutEarlyInMillis: 10_000 });
     const batches = [sqsStandard.records([['', 'slow-a']]), sqsStandard.records([['', 'slow-b']])];
 
+    // Act
     const results = await Promise.allSettled(
-      batches.map((records) => handler(sqsStandard.event(records) as never, lambdaContext(150))),
+      batches.map((records) => handler(sqsStandard.event(records) as never, contextWithRemaining(10_000))),
     );
 
+    // Assert
     expect(results[0]).toMatchObject({ status: 'rejected', reason: { name: 'HandlerTimeoutError' } });
+    expect(String((results[0] as PromiseRejectedResult).reason.message)).toMatch(
+      /before it could tell which records were done/,
+    );
     for (const [index, result] of results.entries()) {
       // Whatever the last resort answers, it never takes an unsent record for done.
       if (result.status === 'fulfilled')
         expect(failedIds(result.value)).toEqual([sqsStandard.idOf(batches[index][0])]);
     }
+    const line = output
+      .json()
+      .find((entry) => entry.message === 'the handler ran into the timeout; failing the invocation');
+    expect(line).toMatchObject({ level: 'ERROR' });
+  });
+
+  it('answers an empty batch with no failure, not a whole-batch failure, when the timeout of middy is already due', async () => {
+    // Arrange
+    const handler = handlerFor(new FakeDestination(byValue), sqsStandard, {
+      source: 'sqs',
+      safetyMarginMs: 0,
+      timeoutEarlyInMillis: 10_000,
+    });
+
+    // Act
+    const response = await handler({ Records: [] } as never, contextWithRemaining(10_000));
+
+    // Assert
+    expect(response).toEqual({ batchItemFailures: [] });
   });
 });
 

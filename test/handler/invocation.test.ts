@@ -53,6 +53,19 @@ describe('an invocation', () => {
     expect(String(line?.error)).toMatch(/^MalformedEventError: /);
   });
 
+  it('answers when called without a Lambda context, as a unit test of a user may call it', async () => {
+    // Arrange: middy's early timeout off, since it reads the context's remaining time.
+    const destination = new FakeDestination();
+    const sink = handler({ destination, timeoutEarlyInMillis: 0 });
+
+    // Act
+    const response = await sink(sqsEvent([sqsRecord({ body: 'a' })]), undefined as never);
+
+    // Assert
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(destination.acceptedValues()).toEqual(['a']);
+  });
+
   it('sends in order to a FIFO destination, from a standard queue too', async () => {
     // Arrange
     const destination = Object.assign(new FakeDestination(), { fifo: true });
@@ -62,6 +75,20 @@ describe('an invocation', () => {
 
     // Assert
     expect(output.summaries()[0]).toMatchObject({ ordered: true, fifo: false });
+  });
+
+  it('takes ordered: null as not set, like its other options, so the FIFO destination decides', async () => {
+    // Arrange
+    const destination = Object.assign(new FakeDestination(), { fifo: true });
+
+    // Act
+    await handler({ destination, ordered: null as never })(
+      sqsEvent([sqsRecord({ body: 'a' })]),
+      lambdaContext(),
+    );
+
+    // Assert
+    expect(output.summaries()[0]).toMatchObject({ ordered: true });
   });
 
   it('leaves no timer behind once it answered', async () => {

@@ -193,6 +193,17 @@ describe('describeIssues', () => {
     expect(text).toBe('a.b: missing; n.b: null; a: (no message)');
   });
 
+  it('describes a path with a null segment, which Standard Schema does not allow, instead of throwing', () => {
+    // Arrange
+    const issues = [{ message: 'bad', path: [null as unknown as PropertyKey] }];
+
+    // Act
+    const text = describeIssues(issues, {});
+
+    // Assert
+    expect(text).toBe('null: bad');
+  });
+
   it.each([
     ['a number, every time it appears', 12.5, 'got 12.5, and 12.5 again', 'got <value>, and <value> again'],
     ['a bigint', 12345n, 'got 12345n', 'got <value>'],

@@ -150,6 +150,18 @@ describe('summarize', () => {
     // Assert
     expect(summary.failures[0]?.payload).toBe('a2luZXNpcw==');
   });
+
+  it('logs the change of a failed DynamoDB stream record as JSON when payloads may be logged', () => {
+    // Arrange
+    const dynamodb = { Keys: { id: { S: 'k' } }, NewImage: { id: { S: 'k' }, n: { N: '1' } } };
+    const records = [{ record: { eventName: 'INSERT', dynamodb } as never, id: 'd0', group: undefined }];
+
+    // Act
+    const summary = summarize(facts([failed('d0')], { records, logPayloads: true, source: 'dynamodb' }));
+
+    // Assert
+    expect(JSON.parse(summary.failures[0]?.payload ?? '')).toEqual(dynamodb);
+  });
 });
 
 describe('publishSummary', () => {
