@@ -64,7 +64,7 @@ interface HandlerParts<Rec extends SourceRecord, Entry> {
   readonly orderedSink: AsyncSink<Entry>;
   readonly unorderedSink: AsyncSink<Entry>;
   /** The dead-letter sink, with `poisonPolicy: 'dead-letter'` only (the option checks pair the two). */
-  readonly deadLetter: Omit<DeadLetterTarget, 'deadline'> | undefined;
+  readonly deadLetter: DeadLetterTarget | undefined;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** A FIFO destination (`fifo: true`, as `sqsDestination` of a `.fifo` queue): the user chose order. */
@@ -153,7 +153,8 @@ function sourceEventCheck<Rec extends SourceRecord, Entry>(
   return {
     before: (request) => {
       const { context, event } = request;
-      if (typeof context?.getRemainingTimeInMillis === 'function') parts.logger.addContext(context);
+      // middy gives `{}` when the caller passed no context: no Lambda fields from that.
+      if (typeof context.getRemainingTimeInMillis === 'function') parts.logger.addContext(context);
       parts.checked.set(event, readSourceEvent(parts, event));
     },
   };
@@ -210,7 +211,8 @@ async function handleEvent<Rec extends SourceRecord, Entry>(
       converted,
       records,
       resolved.poisonPolicy,
-      deadLetterTarget(parts, deadline),
+      parts.deadLetter,
+      deadline.deadLettering,
     );
     const outcomes = parsed.grouped
       ? cutOffFailedGroups(
@@ -258,15 +260,6 @@ async function send<Rec extends SourceRecord, Entry>(
   return { outcomes: conversion.settle(result, ids), stats: result.stats };
 }
 
-function deadLetterTarget<Rec extends SourceRecord, Entry>(
-  parts: HandlerParts<Rec, Entry>,
-  deadline: InvocationDeadline,
-): DeadLetterTarget | undefined {
-  // Stryker disable next-line ConditionalExpression: a target without a sink is never read; settlePoison dead-letters under the dead-letter policy only, whose sink always exists
-  if (parts.deadLetter === undefined) return undefined;
-  return { ...parts.deadLetter, deadline: deadline.deadLettering };
-}
-
 /**
  * Throws when every record failed for a reason a retry may fix and `throwOnFullBatchFailure`
  * is on: a failed invocation makes the event source back off, a partial answer would not.
@@ -286,18 +279,19 @@ function throwIfWholeBatchFailed(
 
 /**
  * middy's last resort, should the handler outlive every deadline: no record may be taken
- * for done. Without exactly one invocation whose records are known (the timeout came
- * before the event was read, or invocations overlap), it fails the whole invocation.
+ * for done. Unless exactly one invocation is in progress (invocations overlap), it cannot
+ * tell whose records these are, and fails the whole invocation.
  */
 function lastResortResponse<Rec extends SourceRecord, Entry>(parts: HandlerParts<Rec, Entry>): BatchResponse {
   const { logger, resolved } = parts;
-  const [ids, ...others] = parts.running;
-  if (ids === undefined || others.length > 0) {
+  const running = [...parts.running];
+  if (running.length !== 1) {
     logger.error('the handler ran into the timeout; failing the invocation');
     throw new HandlerTimeoutError(
       'The handler ran into the timeout before it could tell which records were done; the whole batch will be retried',
     );
   }
+  const ids = running[0];
   const response = { batchItemFailures: [...new Set(ids)].map((itemIdentifier) => ({ itemIdentifier })) };
   logger.error('the handler ran into the timeout; reporting every record failed', { records: ids.length });
   if (resolved.throwOnFullBatchFailure) {

@@ -17,23 +17,24 @@ export interface PoisonSettlement {
   readonly failures: ReadonlyMap<number, RecordFailure>;
 }
 
-/** Where `dead-letter` sends poison, and by when. */
+/** Where `dead-letter` sends poison. */
 export interface DeadLetterTarget {
   readonly sink: AsyncSink<SqsEntry>;
   readonly fifo: boolean;
-  readonly deadline: AbortSignal;
 }
 
 /**
  * Applies the poison policy to the failed records of a batch, changing `outcomes` in
  * place: `drop` counts poison done, `dead-letter` counts it done once the dead-letter
- * queue took it, `retry` leaves it failed.
+ * queue took it (sent before `deadline`), `retry` leaves it failed.
  */
 export async function settlePoison(
   outcomes: RecordOutcome[],
   records: readonly SourceRecordInfo[],
   policy: PoisonPolicy,
   deadLetter: DeadLetterTarget | undefined,
+  /** When dead-lettering stops. */
+  deadline: AbortSignal,
 ): Promise<PoisonSettlement> {
   const { found, toHandle } = findPoison(outcomes, records, policy);
   const failures = new Map<number, RecordFailure>();
@@ -48,9 +49,7 @@ export async function settlePoison(
       handling.set(index, 'dropped');
     }
   } else if (deadLetter !== undefined) {
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: a fast path; the dead-letter sink's run of no records sends nothing
-    if (toHandle.length > 0)
-      await sendToDeadLetter(outcomes, records, toHandle, failures, deadLetter, handling);
+    await sendToDeadLetter(outcomes, records, toHandle, failures, deadLetter, deadline, handling);
   }
   return { found, handling, failures };
 }
@@ -87,13 +86,14 @@ async function sendToDeadLetter(
   toHandle: readonly number[],
   failures: ReadonlyMap<number, RecordFailure>,
   target: DeadLetterTarget,
+  deadline: AbortSignal,
   handling: Map<number, PoisonHandling>,
 ): Promise<void> {
   const letters = toHandle.map((index) => ({
     id: String(index),
     entries: [deadLetterEntry(records[index], failures.get(index)!, target.fifo)],
   }));
-  const deadLettered = await target.sink.run(letters, { deadline: target.deadline });
+  const deadLettered = await target.sink.run(letters, { deadline });
   deadLettered.outcomes.forEach((outcome, position) => {
     const index = toHandle[position];
     const id = records[index].id;

@@ -53,7 +53,7 @@ describe('an invocation', () => {
     expect(String(line?.error)).toMatch(/^MalformedEventError: /);
   });
 
-  it('answers when called without a Lambda context, as a unit test of a user may call it', async () => {
+  it('answers when called without a Lambda context, as a unit test of a user may call it, and logs no Lambda fields', async () => {
     // Arrange: middy's early timeout off, since it reads the context's remaining time.
     const destination = new FakeDestination();
     const sink = handler({ destination, timeoutEarlyInMillis: 0 });
@@ -64,6 +64,9 @@ describe('an invocation', () => {
     // Assert
     expect(response).toEqual({ batchItemFailures: [] });
     expect(destination.acceptedValues()).toEqual(['a']);
+    const summaryLine = output.json().find((entry) => entry.message === 'sink invocation summary');
+    expect(summaryLine).toMatchObject({ level: 'INFO' });
+    expect(summaryLine).not.toHaveProperty('cold_start');
   });
 
   it('sends in order to a FIFO destination, from a standard queue too', async () => {

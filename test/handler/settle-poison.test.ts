@@ -25,12 +25,12 @@ const poison = (id: string): RecordOutcome => ({
   reason: 'bad',
 });
 
-function target(
-  queue = new FakeDeadLetterQueue(),
-  deadline = new AbortController().signal,
-): DeadLetterTarget {
-  return { sink: new AsyncSink(queue, { maxAttempts: 1 }), fifo: false, deadline };
+function target(queue = new FakeDeadLetterQueue()): DeadLetterTarget {
+  return { sink: new AsyncSink(queue, { maxAttempts: 1 }), fifo: false };
 }
+
+/** A deadline that does not come. */
+const open = () => new AbortController().signal;
 
 describe('settlePoison', () => {
   it('drop counts the poison done, even after a done record of its FIFO group', async () => {
@@ -38,7 +38,13 @@ describe('settlePoison', () => {
     const outcomes = [done('r0'), poison('r1'), poison('r2')];
 
     // Act
-    const settlement = await settlePoison(outcomes, records(3, ['g', 'g']), PoisonPolicy.Drop, undefined);
+    const settlement = await settlePoison(
+      outcomes,
+      records(3, ['g', 'g']),
+      PoisonPolicy.Drop,
+      undefined,
+      open(),
+    );
 
     // Assert
     expect(outcomes).toEqual([done('r0'), done('r1'), done('r2')]);
@@ -55,7 +61,7 @@ describe('settlePoison', () => {
     const outcomes = [poison('r0')];
 
     // Act
-    const settlement = await settlePoison(outcomes, records(1), PoisonPolicy.Retry, target(queue));
+    const settlement = await settlePoison(outcomes, records(1), PoisonPolicy.Retry, target(queue), open());
 
     // Assert
     expect(outcomes).toEqual([poison('r0')]);
@@ -68,7 +74,7 @@ describe('settlePoison', () => {
     const outcomes = [poison('r0')];
 
     // Act
-    const settlement = await settlePoison(outcomes, records(1), PoisonPolicy.DeadLetter, undefined);
+    const settlement = await settlePoison(outcomes, records(1), PoisonPolicy.DeadLetter, undefined, open());
 
     // Assert
     expect(outcomes).toEqual([poison('r0')]);
@@ -81,7 +87,13 @@ describe('settlePoison', () => {
     const outcomes = [done('r0'), poison('r1')];
 
     // Act
-    const settlement = await settlePoison(outcomes, records(2), PoisonPolicy.DeadLetter, target(queue));
+    const settlement = await settlePoison(
+      outcomes,
+      records(2),
+      PoisonPolicy.DeadLetter,
+      target(queue),
+      open(),
+    );
 
     // Assert
     expect(outcomes).toEqual([done('r0'), done('r1')]);
@@ -97,7 +109,7 @@ describe('settlePoison', () => {
     const outcomes = [poison('r0')];
 
     // Act
-    await settlePoison(outcomes, records(1), PoisonPolicy.DeadLetter, target(queue, passed.signal));
+    await settlePoison(outcomes, records(1), PoisonPolicy.DeadLetter, target(queue), passed.signal);
 
     // Assert
     expect(queue.messages).toEqual([]);
