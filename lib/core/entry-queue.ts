@@ -81,25 +81,23 @@ export class UnorderedEntryQueue<Entry> implements EntryQueue<Entry> {
     const batch: QueuedEntry<Entry>[] = [];
     let bytes = 0;
     let full = false;
-    if (this.front.length > 0) {
-      const kept: QueuedEntry<Entry>[] = [];
-      for (const queued of this.front) {
-        if (full) {
-          kept.push(queued);
-        } else if (this.settled[queued.record] === 1) {
-          onDropped(queued, []);
-        } else if (queued.readyAt > bounds.now) {
-          kept.push(queued);
-        } else if (batch.length < bounds.maxEntries && bytes + queued.size <= bounds.maxBytes) {
-          batch.push(queued);
-          bytes += queued.size;
-        } else {
-          full = true;
-          kept.push(queued);
-        }
+    const kept: QueuedEntry<Entry>[] = [];
+    for (const queued of this.front) {
+      if (full) {
+        kept.push(queued);
+      } else if (this.settled[queued.record] === 1) {
+        onDropped(queued, []);
+      } else if (queued.readyAt > bounds.now) {
+        kept.push(queued);
+      } else if (batch.length < bounds.maxEntries && bytes + queued.size <= bounds.maxBytes) {
+        batch.push(queued);
+        bytes += queued.size;
+      } else {
+        full = true;
+        kept.push(queued);
       }
-      this.front = kept;
     }
+    this.front = kept;
     while (!full && this.head < this.main.length) {
       const queued = this.main[this.head];
       if (this.settled[queued.record] === 1) {
@@ -112,27 +110,17 @@ export class UnorderedEntryQueue<Entry> implements EntryQueue<Entry> {
       }
       this.head++;
     }
-    if (this.head === this.main.length && this.head > 0) {
-      this.main = [];
+    // Stryker disable next-line all: memory only: `slice` keeps the unread entries, so when it runs does not change what is read
+    if (this.head === this.main.length) {
+      this.main = this.main.slice(this.head);
       this.head = 0;
     }
     return batch;
   }
 
   requeue(entries: readonly QueuedEntry<Entry>[]): void {
-    if (entries.length === 0) return;
-    const merged: QueuedEntry<Entry>[] = [];
-    const incoming = [...entries].sort((a, b) => a.seq - b.seq);
-    let i = 0;
-    let j = 0;
-    while (i < this.front.length || j < incoming.length) {
-      if (j >= incoming.length || (i < this.front.length && this.front[i].seq < incoming[j].seq)) {
-        merged.push(this.front[i++]);
-      } else {
-        merged.push(incoming[j++]);
-      }
-    }
-    this.front = merged;
+    // A few sorted runs (the front, the request's parts): the sort merges them in about linear time.
+    this.front = this.front.concat(entries).sort((a, b) => a.seq - b.seq);
   }
 
   release(): void {}
@@ -144,8 +132,8 @@ export class UnorderedEntryQueue<Entry> implements EntryQueue<Entry> {
   earliestReadyAt(): number | undefined {
     if (this.head < this.main.length) return 0;
     let earliest: number | undefined;
-    for (const queued of this.front) {
-      if (earliest === undefined || queued.readyAt < earliest) earliest = queued.readyAt;
+    for (const { readyAt } of this.front) {
+      earliest = earliest === undefined ? readyAt : Math.min(earliest, readyAt);
     }
     return earliest;
   }
@@ -261,46 +249,38 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
     const batch: QueuedEntry<Entry>[] = [];
     let bytes = 0;
     let full = false;
-    if (this.front.length > 0) {
-      const kept: number[] = [];
-      for (const lane of this.front) {
-        if (full) {
-          kept.push(lane);
-          continue;
-        }
-        if (!this.sendable(lane)) {
-          this.state[lane] &= ~LISTED;
-          continue;
-        }
-        const queued = this.entryAt(this.first[lane]);
-        if (this.settled[queued.record] === 1) {
-          this.state[lane] &= ~LISTED;
-          this.dropLane(lane, onDropped);
-        } else if (queued.readyAt > bounds.now) {
-          kept.push(lane);
-        } else if (batch.length < bounds.maxEntries && bytes + queued.size <= bounds.maxBytes) {
-          this.state[lane] &= ~LISTED;
-          batch.push(this.takeFirst(lane));
-          bytes += queued.size;
-        } else {
-          full = true;
-          kept.push(lane);
-        }
+    const kept: number[] = [];
+    for (const lane of this.front) {
+      if (full) {
+        kept.push(lane);
+        continue;
       }
-      this.front = kept;
+      if (!this.sendable(lane)) continue;
+      const queued = this.entryAt(this.first[lane]);
+      if (this.settled[queued.record] === 1) {
+        this.dropLane(lane, onDropped);
+      } else if (queued.readyAt > bounds.now) {
+        kept.push(lane);
+      } else if (batch.length < bounds.maxEntries && bytes + queued.size <= bounds.maxBytes) {
+        this.state[lane] &= ~LISTED;
+        batch.push(this.takeFirst(lane));
+        bytes += queued.size;
+      } else {
+        full = true;
+        kept.push(lane);
+      }
     }
+    this.front = kept;
     let waiting: number[] | undefined;
     while (!full && batch.length < bounds.maxEntries && this.freshHead < this.fresh.length) {
       const lane = this.fresh[this.freshHead];
       if (!this.sendable(lane)) {
-        this.state[lane] &= ~LISTED;
         this.freshHead++;
         continue;
       }
       const queued = this.entryAt(this.first[lane]);
       if (this.settled[queued.record] === 1) {
         // The record failed elsewhere: its later entries of this key must not overtake it.
-        this.state[lane] &= ~LISTED;
         this.freshHead++;
         this.dropLane(lane, onDropped);
       } else if (queued.readyAt > bounds.now) {
@@ -333,10 +313,10 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
       this.next[queued.seq] = this.first[lane];
       if (this.first[lane] === NONE) this.last[lane] = queued.seq;
       this.first[lane] = queued.seq;
-      this.state[lane] &= ~IN_FLIGHT;
       this.count++;
-      if ((this.state[lane] & LISTED) === 0) {
-        this.state[lane] |= LISTED;
+      // In flight (IN_FLIGHT), or released: empty then (0), or listed in `fresh` (LISTED), where it stays.
+      if (this.state[lane] !== LISTED) {
+        this.state[lane] = LISTED;
         back ??= [];
         back.push(lane);
       }
@@ -348,6 +328,7 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
     for (const queued of entries) {
       const lane = this.laneOf[queued.seq];
       this.state[lane] &= ~IN_FLIGHT;
+      // Stryker disable next-line ConditionalExpression: a lane released was in flight, so neither listed nor gone: its state is 0 here
       if (this.state[lane] === 0 && this.first[lane] !== NONE) {
         this.state[lane] = LISTED;
         this.fresh.push(lane);
@@ -357,15 +338,14 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
 
   drainKey(key: string): QueuedEntry<Entry>[] {
     const lane = this.keyIndex.find(key);
-    if (lane === NONE || (this.state[lane] & GONE) !== 0) return [];
-    return this.removeLane(lane, this.first[lane]);
+    // A lane already gone has no entries left.
+    return lane === NONE ? [] : this.removeLane(lane, this.first[lane]);
   }
 
   earliestReadyAt(): number | undefined {
     while (this.freshHead < this.fresh.length) {
       const lane = this.fresh[this.freshHead];
       if (this.sendable(lane)) return 0;
-      this.state[lane] &= ~LISTED;
       this.freshHead++;
     }
     this.compactFresh();
@@ -373,17 +353,16 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
     for (const lane of this.front) {
       if (!this.sendable(lane)) continue;
       const { readyAt } = this.entryAt(this.first[lane]);
-      if (earliest === undefined || readyAt < earliest) earliest = readyAt;
+      earliest = earliest === undefined ? readyAt : Math.min(earliest, readyAt);
     }
     return earliest;
   }
 
   drain(): QueuedEntry<Entry>[] {
     const rest: QueuedEntry<Entry>[] = [];
+    // A lane already gone has no entries left.
     for (let lane = 0; lane < this.lanes; lane++) {
-      if ((this.state[lane] & GONE) === 0) {
-        for (const queued of this.removeLane(lane, this.first[lane])) rest.push(queued);
-      }
+      for (const queued of this.removeLane(lane, this.first[lane])) rest.push(queued);
     }
     this.fresh = [];
     this.freshHead = 0;
@@ -405,9 +384,13 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
     this.next = double(this.next);
   }
 
-  /** Whether the lane can send now, readiness of its first entry aside. */
+  /**
+   * Whether a listed lane can send now, readiness of its first entry aside: its key did not
+   * fail while it was listed. (A listed lane is never in flight; IN_FLIGHT is checked too, so
+   * that a lane listed twice by mistake would not send two entries of its key at once.)
+   */
   private sendable(lane: number): boolean {
-    return this.first[lane] !== NONE && (this.state[lane] & (IN_FLIGHT | GONE)) === 0;
+    return (this.state[lane] & (IN_FLIGHT | GONE)) === 0;
   }
 
   /** The entry at `seq`, which is queued (taken entries are let go). */
@@ -442,7 +425,8 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
     const rest: QueuedEntry<Entry>[] = [];
     for (let seq = from; seq !== NONE; seq = this.next[seq]) rest.push(this.entryAt(seq));
     this.count -= rest.length;
-    this.state[lane] |= GONE;
+    // Neither in flight nor listed any more: a list that still holds it skips it.
+    this.state[lane] = GONE;
     this.first[lane] = NONE;
     this.last[lane] = NONE;
     return rest;
@@ -451,32 +435,16 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
   /** Merges lanes into `front`, which stays sorted by the `seq` of their first entries. */
   private addToFront(lanes: number[]): void {
     const first = this.first;
-    lanes.sort((a, b) => first[a] - first[b]);
-    if (this.front.length === 0) {
-      this.front = lanes;
-      return;
-    }
-    const merged: number[] = [];
-    let i = 0;
-    let j = 0;
-    while (i < this.front.length || j < lanes.length) {
-      if (j >= lanes.length || (i < this.front.length && first[this.front[i]] < first[lanes[j]])) {
-        merged.push(this.front[i++]);
-      } else {
-        merged.push(lanes[j++]);
-      }
-    }
-    this.front = merged;
+    // A few sorted runs: the sort merges them in about linear time.
+    this.front = this.front.concat(lanes).sort((a, b) => first[a] - first[b]);
   }
 
   /** Lets go of the read part of `fresh`, so that it does not grow with every release. */
+  // Stryker disable next-line BlockStatement: memory only, as below
   private compactFresh(): void {
-    if (this.freshHead === this.fresh.length) {
-      if (this.freshHead > 0) {
-        this.fresh = [];
-        this.freshHead = 0;
-      }
-    } else if (this.freshHead >= 65_536 && this.freshHead * 2 >= this.fresh.length) {
+    const read = this.freshHead;
+    // Stryker disable next-line all: memory only: `slice` keeps the unread lanes, so when it runs does not change what is read
+    if (read === this.fresh.length || (read >= 65_536 && read * 2 >= this.fresh.length)) {
       this.fresh = this.fresh.slice(this.freshHead);
       this.freshHead = 0;
     }

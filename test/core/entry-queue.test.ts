@@ -228,6 +228,23 @@ describe.each([
     expect(queue.length).toBe(0);
   });
 
+  it('reads the settled flags it is given once more records were read than the first ones hold', () => {
+    // Arrange: flags for one record, then entries of three; the run grows its flags and record 2 fails.
+    const queue = make(new Uint8Array(1));
+    for (const item of entries(3)) queue.push(item);
+    const grown = new Uint8Array(4);
+    grown[2] = 1;
+    const dropped: string[] = [];
+
+    // Act
+    queue.useSettled(grown);
+    const batch = queue.take(bounds(10), (entry) => dropped.push(entry.entry));
+
+    // Assert
+    expect(ids(batch)).toEqual(['e0', 'e1']);
+    expect(dropped).toEqual(['e2']);
+  });
+
   it('gives everything left on drain and is empty after', () => {
     // Arrange
     const { queue, take } = filled(make, entries(5));
@@ -487,6 +504,36 @@ describe('OrderedEntryQueue', () => {
 
     // Assert
     expect(readyAt).toBe(500);
+  });
+
+  it('holds entries when it expected none', () => {
+    // Arrange
+    const queue = new OrderedEntryQueue<string>(new Uint8Array(3), 0);
+    for (const item of entries(3, ['a', 'b', 'a'])) queue.push(item);
+
+    // Act
+    const first = queue.take(bounds(10), () => {});
+    queue.release(first);
+    const second = queue.take(bounds(10), () => {});
+
+    // Assert
+    expect(ids(first)).toEqual(['e0', 'e1']);
+    expect(ids(second)).toEqual(['e2']);
+  });
+
+  it('sends the next entries of keys in the order their requests ended', () => {
+    // Arrange: a and b each have one more entry; b's request ends before a's.
+    const { queue, take } = ordered(entries(4, ['a', 'b', 'a', 'b']));
+    const [a, b] = take(bounds(1)).concat(take(bounds(1)));
+
+    // Act
+    queue.release([b]);
+    queue.release([a]);
+    const batch = take(bounds(10));
+
+    // Assert
+    expect(ids([a, b])).toEqual(['e0', 'e1']);
+    expect(ids(batch)).toEqual(['e3', 'e2']);
   });
 
   it('holds more entries than it expected', () => {
