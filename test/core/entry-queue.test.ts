@@ -337,6 +337,43 @@ describe('OrderedEntryQueue', () => {
     expect(queue.length).toBe(2);
   });
 
+  it('sends the later entries of a key once a refused request, sent again, ends', () => {
+    // Arrange: a request the rate limiter refused goes out on the next take.
+    const { queue, take } = ordered(entries(4, ['a', 'b', 'a', 'b']));
+    queue.requeue(take(bounds(10)));
+    const resent = take(bounds(10));
+
+    // Act
+    queue.release(resent);
+    const batch = take(bounds(10));
+
+    // Assert
+    expect(ids(resent)).toEqual(['e0', 'e1']);
+    expect(ids(batch)).toEqual(['e2', 'e3']);
+    expect(queue.length).toBe(0);
+  });
+
+  it('keeps the queued entries of a key behind its retried one when more of the key are read', () => {
+    // Arrange: e0 (a) is sent and put back while e1 (a) waits; then e2 (a) is read.
+    const items = entries(3, ['a', 'a', 'a']);
+    const { queue, take } = ordered(items.slice(0, 2));
+    const first = take(bounds(10));
+    queue.release(first);
+    queue.requeue(first);
+    queue.push(items[2]);
+
+    // Act
+    const sent: string[] = [];
+    for (let batch = take(bounds(10)); batch.length > 0; batch = take(bounds(10))) {
+      sent.push(...ids(batch));
+      queue.release(batch);
+    }
+
+    // Assert
+    expect(sent).toEqual(['e0', 'e1', 'e2']);
+    expect(queue.length).toBe(0);
+  });
+
   it('drops the later entries of a key with its first when that record failed', () => {
     // Arrange
     const { queue, settled, dropped, take } = ordered(entries(4, ['a', 'b', 'a', 'a']));
