@@ -52,8 +52,7 @@ export class BisectingQueue<Entry> implements EntryQueue<Entry> {
     bounds: BatchBounds,
     onDropped: (dropped: QueuedEntry<Entry>, later: QueuedEntry<Entry>[]) => void,
   ): QueuedEntry<Entry>[] {
-    while (this.halves.length > 0) {
-      const half = this.halves.shift() ?? [];
+    for (let half = this.halves.shift(); half !== undefined; half = this.halves.shift()) {
       this.halvesLength -= half.length;
       const live = this.withoutSettled(half, onDropped);
       if (live.length === 0) continue;
@@ -68,7 +67,10 @@ export class BisectingQueue<Entry> implements EntryQueue<Entry> {
     return this.inner.take(bounds, onDropped);
   }
 
-  /** Entries whose record failed elsewhere are not sent; their keys are let go, with the later entries of each. */
+  /**
+   * Entries whose record failed elsewhere are not sent, nor the later entries of their keys.
+   * `drainKey` ends each such key for good, so it needs no `release`.
+   */
   private withoutSettled(
     half: QueuedEntry<Entry>[],
     onDropped: (dropped: QueuedEntry<Entry>, later: QueuedEntry<Entry>[]) => void,
@@ -79,7 +81,6 @@ export class BisectingQueue<Entry> implements EntryQueue<Entry> {
         live.push(queued);
         continue;
       }
-      this.inner.release([queued]);
       onDropped(queued, this.inner.drainKey(queued.key));
     }
     return live;

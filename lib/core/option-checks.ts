@@ -37,18 +37,15 @@ export function describeValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
+/** `Number.isFinite` as a type guard: it does not coerce, so it is false for every non-number. */
+const isFiniteNumber = (value: unknown): value is number => Number.isFinite(value);
+
 /** The checks, throwing the errors `fail` makes. */
 export function optionChecks(fail: OptionFailure): OptionChecks {
   return {
     number(option, value, range, given = value) {
       const { min, max, integer = false, unit } = range;
-      if (
-        typeof value !== 'number' ||
-        !Number.isFinite(value) ||
-        (integer && !Number.isInteger(value)) ||
-        value < min ||
-        value > max
-      ) {
+      if (!isFiniteNumber(value) || (integer && !Number.isInteger(value)) || value < min || value > max) {
         const kind = integer ? 'an integer' : 'a number';
         const units = unit === undefined ? '' : ` (${unit})`;
         throw fail(

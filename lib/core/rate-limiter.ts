@@ -92,18 +92,18 @@ export class AimdRateLimiter implements RateLimitingStrategy {
     this.inFlight -= info.batchSize;
     this.requestsInFlight = Math.max(0, this.requestsInFlight - 1);
     const sameRoundTrip = this.sameRoundTrip > 0;
-    if (sameRoundTrip) this.sameRoundTrip--;
+    this.sameRoundTrip = Math.max(0, this.sameRoundTrip - 1);
+    // An empty request counts as one entry: throttled, it is cut as if throttled whole.
     const size = Math.max(1, info.batchSize);
     if (info.throttled && !sameRoundTrip) {
-      const throttledShare = info.batchSize > 0 ? Math.min(1, info.throttledEntries / size) : 1;
+      const throttledShare = Math.min(1, info.throttledEntries / size);
       const cut = (1 - this.decreaseFactor) * Math.max(throttledShare, 1 / size);
       this.window = Math.max(this.floor, Math.floor(this.window * (1 - cut)));
       this.sameRoundTrip = this.requestsInFlight;
     }
-    const acceptedShare = info.batchSize > 0 ? Math.max(0, 1 - info.failedEntries / size) : 1;
-    if (acceptedShare > 0) {
-      this.window = Math.min(this.ceiling, Math.round(this.window + this.increaseBy * acceptedShare));
-    }
+    // A request with nothing accepted adds nothing.
+    const acceptedShare = Math.max(0, 1 - info.failedEntries / size);
+    this.window = Math.min(this.ceiling, Math.round(this.window + this.increaseBy * acceptedShare));
   }
 
   shouldBlock(info: RequestInfo): boolean {

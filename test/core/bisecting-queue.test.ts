@@ -127,4 +127,25 @@ describe('BisectingQueue', () => {
     expect(queue.earliestReadyAt()).toBeUndefined();
     expect(take(bounds(10))).toEqual([]);
   });
+
+  it('reads the records’ flags from the grown array it is given, and hands that array to the queue under it', () => {
+    // Arrange: e0…e3 refused and split, e4 and e5 still queued; the run read more records and grew its flags.
+    const { queue, settled, dropped, take, request } = refused(entries(6), 4);
+    queue.split(request);
+    const grown = new Uint8Array(settled.length * 2);
+    grown.set(settled);
+    grown[0] = 1;
+    grown[4] = 1;
+
+    // Act
+    queue.useSettled(grown);
+    const batches = [take(bounds(10)), take(bounds(10)), take(bounds(10))];
+
+    // Assert: e0 (in a half) and e4 (in the queue under it) are not sent.
+    expect(batches.map(ids)).toEqual([['e1'], ['e2', 'e3'], ['e5']]);
+    expect(dropped).toEqual([
+      { dropped: 'e0', later: [] },
+      { dropped: 'e4', later: [] },
+    ]);
+  });
 });

@@ -42,6 +42,11 @@ describe('optionChecks', () => {
       'N must be an integer from 0 to 5 (ms); got "ten"',
     ],
     [
+      'a number in a string, which is not coerced',
+      () => check.number('n', '5', { min: 1, max: 10 }),
+      'n must be a number from 1 to 10; got "5"',
+    ],
+    [
       'infinity',
       () => check.number('n', Number.POSITIVE_INFINITY, { min: 0, max: Number.MAX_VALUE }),
       'n must be a number from 0 to 1.7976931348623157e+308; got Infinity',
