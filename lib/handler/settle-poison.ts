@@ -65,15 +65,15 @@ function findPoison(
   policy: PoisonPolicy,
 ): { found: number; toHandle: number[] } {
   const toHandle: number[] = [];
-  const waitingGroups = new Set<string>();
+  // Never holds `undefined`: a record without a group waits for nothing.
+  const waitingGroups = new Set<string | undefined>();
   let found = 0;
   outcomes.forEach((outcome, index) => {
     if (outcome.status === 'done') return;
     const poison = isPoisonFailure(outcome);
     if (poison) found++;
     const group = records[index].group;
-    const blocked = group !== undefined && waitingGroups.has(group);
-    if (poison && policy !== PoisonPolicy.Retry && !blocked) toHandle.push(index);
+    if (poison && policy !== PoisonPolicy.Retry && !waitingGroups.has(group)) toHandle.push(index);
     else if (group !== undefined) waitingGroups.add(group);
   });
   return { found, toHandle };
