@@ -49,8 +49,11 @@ export function invocationDeadline(
       ? context.getRemainingTimeInMillis()
       : Number.POSITIVE_INFINITY;
   const margin = Math.min(safetyMarginMs, Math.floor(remaining / 4));
-  // Stryker disable next-line ArrayDeclaration: a junk first timer is a string, and clearTimeout of a string does nothing
-  const held: Held = { timers: [], listeners: [] };
+  const held: Held = {
+    // Stryker disable next-line ArrayDeclaration: a junk first timer is a string, and clearTimeout of a string does nothing
+    timers: [],
+    listeners: [],
+  };
   return {
     sending: abortAt(remaining - margin, timeoutSignal, held),
     deadLettering: abortAt(remaining - Math.ceil(margin / 2), timeoutSignal, held),
