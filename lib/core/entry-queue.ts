@@ -328,8 +328,8 @@ export class OrderedEntryQueue<Entry> implements EntryQueue<Entry> {
     for (const queued of entries) {
       const lane = this.laneOf[queued.seq];
       this.state[lane] &= ~IN_FLIGHT;
-      // Stryker disable next-line ConditionalExpression: a lane released was in flight, so neither listed nor gone: its state is 0 here
-      if (this.state[lane] === 0 && this.first[lane] !== NONE) {
+      // In flight, it was in no list; gone, it has no entries.
+      if (this.first[lane] !== NONE) {
         this.state[lane] = LISTED;
         this.fresh.push(lane);
       }
