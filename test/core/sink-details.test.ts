@@ -593,6 +593,43 @@ describe('ordered mode: keys blocked before sending', () => {
     expect(destination.requests.flat().map((entry) => entry.id)).toEqual(['ye']);
   });
 
+  it('names the record that failed first on a key, when an earlier record of the key fails in flight after it', async () => {
+    // Arrange: r0 (key K) is in flight until r1 (key K, invalid) has failed before sending;
+    // then r0 is refused, and r2 (key K) is read.
+    let answerR0 = () => {};
+    const r0Answered = new Promise<void>((resolve) => {
+      answerR0 = resolve;
+    });
+    const destination = new FakeDestination({
+      limits: { maxEntriesPerRequest: 1 },
+      behaviour: async (entries) => {
+        await r0Answered;
+        return entries.map(() => ({ status: 'fatal', code: 'Invalid' }));
+      },
+    });
+    async function* records() {
+      yield { id: 'r0', entries: [{ id: 'r0e', size: 10, key: 'K' }] };
+      yield { id: 'r1', entries: [{ id: 'r1e', size: 10, key: 'K', invalid: 'no body' }] };
+      answerR0();
+      await new Promise((resolve) => setImmediate(resolve));
+      yield { id: 'r2', entries: [{ id: 'r2e', size: 10, key: 'K' }] };
+    }
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, { ordered: true }).run(records());
+
+    // Assert
+    expect(outcomes.map((o) => o.status === 'failed' && o.code)).toEqual([
+      'Invalid',
+      FailureCode.InvalidEntry,
+      FailureCode.PredecessorFailed,
+    ]);
+    expect(outcomes[2]).toMatchObject({
+      reason: 'an earlier entry with the same ordering key (record r1) failed',
+    });
+    expect(destination.requests.flat().map((entry) => entry.id)).toEqual(['r0e']);
+  });
+
   it('runs in ordered mode for a destination that refuses two entries of one key in a request', async () => {
     // Arrange
     const destination = Object.assign(new FakeDestination(), { distinctKeysPerRequest: true });
