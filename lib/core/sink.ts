@@ -463,8 +463,7 @@ class SinkRun<Entry> {
   /** The one place a request's outcome is applied. */
   private settle(request: InFlightRequest<Entry>, settlement: Settlement): void {
     this.inFlight.delete(request);
-    // Timed out: its send() still runs, and is aborted and waited for when the run ends.
-    // (After a stop, no request settles: stop abandons them all.)
+    // Timed out: its send() still runs, and is aborted and waited for when the run ends (no request settles after a stop).
     // Stryker disable next-line ConditionalExpression: endSends skips requests not running; the check keeps the set small
     if (request.running) this.unanswered.add(request);
     if (settlement.kind === 'error' && settlement.classification.kind === 'bisect') {
