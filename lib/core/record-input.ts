@@ -43,30 +43,44 @@ export function recordInput<Entry>(input: SinkInput<Entry>): RecordInput<Entry> 
   if (typeof input === 'function') {
     return { read: input, length: undefined, entries: undefined, readsFreely: false, close: () => {} };
   }
-  if (Symbol.iterator in input) {
-    const iterator = input[Symbol.iterator]();
-    return iteratorInput(iterator, () => {
-      const step = iterator.next();
-      return step.done === true ? undefined : step.value;
-    });
-  }
-  if (Symbol.asyncIterator in input) {
-    const iterator = input[Symbol.asyncIterator]();
-    return iteratorInput(iterator, () =>
-      iterator.next().then((step) => (step.done === true ? undefined : step.value)),
-    );
+  // `in` throws on a primitive (a string is iterable, but not as records): check for an object first.
+  if (typeof input === 'object' && input !== null) {
+    if (Symbol.iterator in input) {
+      const iterator = input[Symbol.iterator]();
+      return iteratorInput(iterator, () => {
+        const step = iterator.next();
+        return step.done === true ? undefined : step.value;
+      });
+    }
+    if (Symbol.asyncIterator in input) {
+      const iterator = input[Symbol.asyncIterator]();
+      return iteratorInput(iterator, () =>
+        iterator.next().then((step) => (step.done === true ? undefined : step.value)),
+      );
+    }
   }
   throw new TypeError(
-    'AsyncSink.run takes an array, an iterable, an async iterable or a reader function of records',
+    `AsyncSink.run takes an array, an iterable, an async iterable or a reader function of records; got ${describeInput(input)}`,
   );
+}
+
+/** What the input is, never its content. */
+function describeInput(input: unknown): string {
+  return input === null
+    ? 'null'
+    : typeof input === 'object'
+      ? 'an object that is none of them'
+      : `a ${typeof input}`;
 }
 
 function arrayInput<Entry>(records: readonly SinkRecord<Entry>[]): RecordInput<Entry> {
   let next = 0;
   let entries = 0;
+  // Stryker disable next-line AssignmentOperator: a size hint for the ordered queue, which grows as needed
   for (const record of records) entries += record.entries.length;
   return {
-    read: () => (next < records.length ? records[next++] : undefined),
+    // Past its end, an array gives `undefined`: the end of the input.
+    read: () => records[next++],
     length: records.length,
     entries,
     readsFreely: true,
