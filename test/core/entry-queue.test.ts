@@ -374,6 +374,32 @@ describe('OrderedEntryQueue', () => {
     expect(queue.length).toBe(0);
   });
 
+  it('sends an entry again each time it fails, and a key read after it behind it', () => {
+    // Arrange: e0 (a) fails twice, the second time sent from the front; then e2 (a) is read.
+    const items = entries(3, ['a', 'b', 'a']);
+    const { queue, take } = ordered(items.slice(0, 2));
+    const sent: string[][] = [];
+    const fail = (batch: Queued[]) => {
+      sent.push(ids(batch));
+      queue.release(batch);
+      queue.requeue(batch.filter((queued) => queued.key === 'a'));
+    };
+    fail(take(bounds(10)));
+    fail(take(bounds(10)));
+    queue.push(items[2]);
+
+    // Act
+    const third = take(bounds(10));
+    queue.release(third);
+    const fourth = take(bounds(10));
+
+    // Assert
+    expect(sent).toEqual([['e0', 'e1'], ['e0']]);
+    expect(ids(third)).toEqual(['e0']);
+    expect(ids(fourth)).toEqual(['e2']);
+    expect(queue.length).toBe(0);
+  });
+
   it('drops the later entries of a key with its first when that record failed', () => {
     // Arrange
     const { queue, settled, dropped, take } = ordered(entries(4, ['a', 'b', 'a', 'a']));
