@@ -108,7 +108,7 @@ describe('one request per event-loop turn', () => {
 
 describe('a retry whose backoff passes while another request is in flight', () => {
   it('is sent when its backoff has passed, not when the other request ends', async () => {
-    // Arrange: r0 fails once, with a 5 ms backoff; r1's request answers only once r0's retry is sent.
+    // Arrange: r0 fails once, with a 50 ms backoff; r1's request answers only once r0's retry is sent.
     let openLatch = () => {};
     const retrySent = new Promise<void>((resolve) => {
       openLatch = resolve;
@@ -130,8 +130,8 @@ describe('a retry whose backoff passes while another request is in flight', () =
     // Act
     const { outcomes, stats } = await new AsyncSink(destination, {
       maxInFlightRequests: 2,
-      initialBackoffMs: 10,
-      maxBackoffMs: 10,
+      initialBackoffMs: 100,
+      maxBackoffMs: 100,
       random: () => 0.5,
       requestTimeoutMs: 1_000,
     }).run(makeRecords(2));
