@@ -168,7 +168,6 @@ class SinkRun<Entry> {
       // Every way a run ends (all done, a fatal error, the deadline) settles every record.
       this.dispatch();
       while (this.unsettled > 0) {
-        // Stryker disable next-line ConditionalExpression: unreachable by design (LOST_TRACK)
         if (this.inFlight.size === 0 && this.queue.length === 0) this.stop(LOST_TRACK);
         else {
           await this.nextEvent();
@@ -198,12 +197,10 @@ class SinkRun<Entry> {
     // Stryker disable next-line ArrayDeclaration: awaiting a junk string resolves at once
     const ended: Promise<void>[] = [];
     for (const request of this.unanswered) {
-      if (!request.running) continue;
+      // One not running was aborted already (timed out or stopped), and its `ended` has resolved.
       request.abandon();
       ended.push(request.ended);
     }
-    // Stryker disable next-line ConditionalExpression: a fast path; waiting for no request ends at once
-    if (ended.length === 0) return;
     const { deadline } = this.runOptions;
     if (typeof deadline === 'number') return this.waitFor(ended, deadline - Date.now());
     if (deadline?.aborted !== true) return this.waitFor(ended, ABANDON_GRACE_MS, deadline);
@@ -212,8 +209,6 @@ class SinkRun<Entry> {
   /** Waits for `ended`, at most `ms` (capped at the grace) and not past the deadline signal. */
   private async waitFor(ended: readonly Promise<void>[], ms: number, deadline?: AbortSignal): Promise<void> {
     const wait = Math.min(ABANDON_GRACE_MS, ms);
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: a fast path; a timer of 0 or less fires on the next turn
-    if (wait <= 0) return;
     let timer: NodeJS.Timeout | undefined;
     let done = () => {};
     await Promise.race([
@@ -279,9 +274,8 @@ class SinkRun<Entry> {
     const { entries, group } = record;
     this.ids.push(record.id);
     if (index >= this.settled.length) this.growRecords();
-    // Keeps the array packed (a record may settle before an earlier one); assignment by index gives the same outcomes.
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: performance only, see above
-    if (index >= this.outcomes.length) this.outcomes.push(undefined);
+    // Keeps a growing array packed: a record may settle before an earlier one.
+    this.outcomes[index] = undefined;
     this.remaining[index] = entries.length;
     this.unsettled++;
     this.stats.records++;
@@ -345,12 +339,7 @@ class SinkRun<Entry> {
     invalid ??= unreadable;
     let predecessor: number | undefined;
     if (ordered) {
-      for (
-        let position = 0;
-        // Stryker disable next-line ConditionalExpression,EqualityOperator: a fast path; an empty map gives no predecessor
-        this.blocked.size > 0 && position < entries.length && predecessor === undefined;
-        position++
-      ) {
+      for (let position = 0; position < entries.length && predecessor === undefined; position++) {
         predecessor = this.blocked.get(this.keys[position]);
       }
     }
@@ -464,7 +453,6 @@ class SinkRun<Entry> {
   private settle(request: InFlightRequest<Entry>, settlement: Settlement): void {
     this.inFlight.delete(request);
     // Timed out: its send() still runs, and is aborted and waited for when the run ends (no request settles after a stop).
-    // Stryker disable next-line ConditionalExpression: endSends skips requests not running; the check keeps the set small
     if (request.running) this.unanswered.add(request);
     if (settlement.kind === 'error' && settlement.classification.kind === 'bisect') {
       this.bisect(request.batch, settlement.classification);
@@ -501,7 +489,6 @@ class SinkRun<Entry> {
         const result = results[i];
         if (result.status === 'accepted') {
           this.stats.entriesAccepted++;
-          // Stryker disable next-line ConditionalExpression: a guard; a record fails only with an entry not accepted, so it never reaches 0 failed
           if (--this.remaining[queued.record] === 0 && this.settled[queued.record] === 0)
             this.succeed(queued.record);
         } else if (result.status === 'retryable') {
@@ -530,13 +517,11 @@ class SinkRun<Entry> {
     });
     // Failed entries go back to the *front*, in their order: later entries must not overtake them.
     // One backoff for the whole request, so that entries that failed together are sent together again.
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: a fast path; a backoff for no entry is set on none
-    if (retry.length > 0) {
-      const { initialBackoffMs, maxBackoffMs, random } = this.options;
-      const attempts = Math.max(...retry.map((queued) => queued.attempts));
-      const readyAt = Date.now() + fullJitterBackoff(attempts, initialBackoffMs, maxBackoffMs, random);
-      for (const queued of retry) queued.readyAt = readyAt;
-    }
+    // (With none to retry, the backoff is drawn and set on none.)
+    const { initialBackoffMs, maxBackoffMs, random } = this.options;
+    const attempts = Math.max(...retry.map((queued) => queued.attempts));
+    const readyAt = Date.now() + fullJitterBackoff(attempts, initialBackoffMs, maxBackoffMs, random);
+    for (const queued of retry) queued.readyAt = readyAt;
     this.stats.entriesRetried += retry.length;
     this.queue.requeue(retry);
     this.signal();
@@ -690,7 +675,6 @@ class SinkRun<Entry> {
         resolve();
       };
       const readyAt = this.queue.earliestReadyAt();
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: CPU only; a timer while the in-flight limit is reached polls every 1 ms
       const canStart = this.inFlight.size < this.options.maxInFlightRequests;
       if (this.limited && this.inFlight.size === 0) {
         // A custom rate limiter refused with nothing in flight: nothing will wake us, so look again soon.
@@ -714,7 +698,6 @@ function callAt(time: number, callback: () => void): () => void {
   let timer: NodeJS.Timeout | undefined;
   const arm = () => {
     const wait = time - Date.now();
-    // Stryker disable next-line EqualityOperator: a wait of exactly the cap re-arms for 0 ms, firing at the same time
     if (wait <= MAX_TIMER_MS) timer = setTimeout(callback, Math.max(0, wait));
     // Too far for one timer: wait the most one can, then look again.
     else timer = setTimeout(arm, MAX_TIMER_MS);

@@ -184,8 +184,8 @@ describe('the backoff of a request whose entries failed after different numbers 
 
 describe('no polling', () => {
   it('asks the rate limiter again only when a request ends, while it holds a request back', async () => {
-    // Arrange: one request in flight at most, by the limiter's word; each takes 60 ms.
-    const destination = new FakeDestination({ latencyMs: 60, limits: { maxEntriesPerRequest: 1 } });
+    // Arrange: one request in flight at most, by the limiter's word; each takes 30 ms.
+    const destination = new FakeDestination({ latencyMs: 30, limits: { maxEntriesPerRequest: 1 } });
     const limiter = new CountingLimiter((inFlight) => inFlight >= 1);
 
     // Act
