@@ -221,3 +221,15 @@ export function makeRecords(count: number, size = 100, fanOut = 1, key?: (record
     entries: Array.from({ length: fanOut }, (_, e) => ({ id: `r${r}e${e}`, size, key: key?.(r) })),
   }));
 }
+
+/** A plain-object destination over the fake's limits and classification, for tests that write their own send(). */
+export function baseDestination(): Omit<Destination<FakeEntry>, 'send'> {
+  const fake = new FakeDestination();
+  return {
+    name: 'custom',
+    limits: fake.limits,
+    sizeOf: (entry) => entry.size,
+    invalidReason: () => undefined,
+    classifyError: (error) => fake.classifyError(error),
+  };
+}

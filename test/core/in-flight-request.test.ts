@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { AsyncSink, type Destination, FailureCode } from '../../lib/core/index.js';
-import { FakeDestination, type FakeEntry, makeRecords } from './fake-destination.js';
+import { baseDestination, type FakeEntry, makeRecords } from './fake-destination.js';
 
 /** A user's own destination whose `send()` resolves with `answer`, whatever it is sent. */
 function answering(answer: unknown): Destination<FakeEntry> {
-  const fake = new FakeDestination();
-  return {
-    name: 'custom',
-    limits: fake.limits,
-    sizeOf: (entry) => entry.size,
-    invalidReason: () => undefined,
-    send: () => Promise.resolve(answer as never),
-    classifyError: (error) => fake.classifyError(error),
-  };
+  return { ...baseDestination(), send: () => Promise.resolve(answer as never) };
 }
 
 describe('a request whose send() breaks the contract', () => {

@@ -4,39 +4,9 @@
  * more records than its arrays first hold, and the input's own error.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  AimdRateLimiter,
-  AsyncSink,
-  type EntryResult,
-  FailureCode,
-  type RecordReader,
-  type SinkRecord,
-} from '../../lib/core/index.js';
-import {
-  FakeDestination,
-  type FakeDestinationOptions,
-  type FakeEntry,
-  makeRecords,
-} from './fake-destination.js';
-
-/** A generator over `records` that logs, in `log`, each record it gives. */
-function* logged(records: readonly SinkRecord<FakeEntry>[], log: string[]): Generator<SinkRecord<FakeEntry>> {
-  for (const record of records) {
-    log.push(`read ${record.id}`);
-    yield record;
-  }
-}
-
-/** A destination that logs each request's first entry in `log` when it is sent. */
-function loggingDestination(log: string[], options: FakeDestinationOptions = {}) {
-  return new FakeDestination<FakeEntry>({
-    ...options,
-    behaviour: (entries) => {
-      log.push(`send ${entries[0]?.id}`);
-      return entries.map((): EntryResult => ({ status: 'accepted' }));
-    },
-  });
-}
+import { AimdRateLimiter, AsyncSink, FailureCode, type RecordReader } from '../../lib/core/index.js';
+import { FakeDestination, type FakeEntry, makeRecords } from './fake-destination.js';
+import { logged, loggingDestination } from './intake-log.js';
 
 describe('how much the sink reads before it starts a request', () => {
   it('reads only what the rate limiter lets into one request when that is less than the entry limit', async () => {

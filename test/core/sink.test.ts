@@ -8,7 +8,13 @@ import {
   type RateLimitingStrategy,
   SinkConfigurationError,
 } from '../../lib/core/index.js';
-import { FakeDestination, type FakeEntry, FakeRequestError, makeRecords } from './fake-destination.js';
+import {
+  baseDestination,
+  FakeDestination,
+  type FakeEntry,
+  FakeRequestError,
+  makeRecords,
+} from './fake-destination.js';
 
 const quick = { initialBackoffMs: 1, maxBackoffMs: 2 };
 
@@ -357,18 +363,6 @@ describe('requests still running when every record is settled', () => {
     expect(Date.now() - started).toBeLessThan(500);
   });
 });
-
-/** A plain-object destination over the fake's limits and classification, for tests that write their own send(). */
-function baseDestination(): Omit<Destination<FakeEntry>, 'send'> {
-  const fake = new FakeDestination();
-  return {
-    name: 'custom',
-    limits: fake.limits,
-    sizeOf: (entry) => entry.size,
-    invalidReason: () => undefined,
-    classifyError: (error) => fake.classifyError(error),
-  };
-}
 
 describe('deadlines and destinations that break the contract', () => {
   it('waits for a numeric deadline more than 2^31 − 1 ms away instead of failing at once', async () => {

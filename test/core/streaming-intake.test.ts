@@ -6,39 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { OrderedEntryQueue, type QueuedEntry } from '../../lib/core/entry-queue.js';
-import {
-  AsyncSink,
-  type EntryResult,
-  FailureCode,
-  type RecordReader,
-  type SinkRecord,
-} from '../../lib/core/index.js';
-import {
-  FakeDestination,
-  type FakeDestinationOptions,
-  type FakeEntry,
-  FakeRequestError,
-  makeRecords,
-} from './fake-destination.js';
-
-/** A generator over `records` that logs, in `log`, each record it gives and each request sent. */
-function* logged(records: readonly SinkRecord<FakeEntry>[], log: string[]): Generator<SinkRecord<FakeEntry>> {
-  for (const record of records) {
-    log.push(`read ${record.id}`);
-    yield record;
-  }
-}
-
-/** A destination that logs each request's first entry in `log` when it is sent. */
-function loggingDestination(log: string[], options: FakeDestinationOptions = {}) {
-  return new FakeDestination<FakeEntry>({
-    ...options,
-    behaviour: (entries, call) => {
-      log.push(`send ${entries[0]?.id}`);
-      return options.behaviour?.(entries, call) ?? entries.map((): EntryResult => ({ status: 'accepted' }));
-    },
-  });
-}
+import { AsyncSink, type EntryResult, FailureCode, type RecordReader } from '../../lib/core/index.js';
+import { FakeDestination, type FakeEntry, FakeRequestError, makeRecords } from './fake-destination.js';
+import { logged, loggingDestination } from './intake-log.js';
 
 describe('reading a lazy input', () => {
   it('sends the first request after one request’s worth of records is read, before the rest', async () => {
