@@ -222,9 +222,8 @@ export function makeRecords(count: number, size = 100, fanOut = 1, key?: (record
   }));
 }
 
-/** A plain-object destination over the fake's limits and classification, for tests that write their own send(). */
-export function baseDestination(): Omit<Destination<FakeEntry>, 'send'> {
-  const fake = new FakeDestination();
+/** A plain-object destination (no ordering keys) over a fake's limits and classification, for tests that write their own send(). */
+export function baseDestination(fake = new FakeDestination()): Omit<Destination<FakeEntry>, 'send'> {
   return {
     name: 'custom',
     limits: fake.limits,

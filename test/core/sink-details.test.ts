@@ -7,7 +7,13 @@ import {
   type RateLimitingStrategy,
   type ResultInfo,
 } from '../../lib/core/index.js';
-import { FakeDestination, type FakeEntry, FakeRequestError, makeRecords } from './fake-destination.js';
+import {
+  baseDestination,
+  FakeDestination,
+  type FakeEntry,
+  FakeRequestError,
+  makeRecords,
+} from './fake-destination.js';
 
 /**
  * Details of the sink that the mutation run (docs/mutation-testing.md) found no test for:
@@ -411,14 +417,7 @@ function customDestination(
   fake: FakeDestination,
   send: Destination<FakeEntry>['send'],
 ): Destination<FakeEntry> {
-  return {
-    name: 'custom',
-    limits: fake.limits,
-    sizeOf: (entry) => entry.size,
-    invalidReason: () => undefined,
-    classifyError: (error) => fake.classifyError(error),
-    send,
-  };
+  return { ...baseDestination(fake), send };
 }
 
 describe('ordering keys', () => {
