@@ -517,13 +517,15 @@ class SinkRun<Entry> {
     });
     // Failed entries go back to the *front*, in their order: later entries must not overtake them.
     // One backoff for the whole request, so that entries that failed together are sent together again.
-    // (With none to retry, the backoff is drawn and set on none.)
-    const { initialBackoffMs, maxBackoffMs, random } = this.options;
-    const attempts = Math.max(...retry.map((queued) => queued.attempts));
-    const readyAt = Date.now() + fullJitterBackoff(attempts, initialBackoffMs, maxBackoffMs, random);
-    for (const queued of retry) queued.readyAt = readyAt;
-    this.stats.entriesRetried += retry.length;
-    this.queue.requeue(retry);
+    // Only then: a request with nothing to retry draws no backoff (the user's `random`) and requeues nothing.
+    if (retry.length > 0) {
+      const { initialBackoffMs, maxBackoffMs, random } = this.options;
+      const attempts = Math.max(...retry.map((queued) => queued.attempts));
+      const readyAt = Date.now() + fullJitterBackoff(attempts, initialBackoffMs, maxBackoffMs, random);
+      for (const queued of retry) queued.readyAt = readyAt;
+      this.stats.entriesRetried += retry.length;
+      this.queue.requeue(retry);
+    }
     this.signal();
   }
 

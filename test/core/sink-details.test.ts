@@ -746,6 +746,30 @@ describe('backoff', () => {
     expect(sentAt[1] - sentAt[0]).toBeGreaterThanOrEqual(55);
     expect(sentAt[1] - sentAt[0]).toBeLessThan(1_500);
   });
+
+  it('draws one backoff per request with entries to retry, and none for a request all accepted', async () => {
+    // Arrange: three requests of one entry; the first fails once, the others are accepted.
+    const destination = new FakeDestination({
+      limits: { maxEntriesPerRequest: 1 },
+      behaviour: (entries, call) =>
+        call === 0
+          ? entries.map(() => ({ status: 'retryable', code: 'InternalFailure' }))
+          : entries.map(() => ({ status: 'accepted' })),
+    });
+    let draws = 0;
+    const random = () => {
+      draws++;
+      return 0;
+    };
+
+    // Act
+    const { outcomes } = await new AsyncSink(destination, { ...quick, random }).run(makeRecords(3));
+
+    // Assert: the user's random is asked once, for the one retry.
+    expect(outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(destination.requests).toHaveLength(4);
+    expect(draws).toBe(1);
+  });
 });
 
 describe('deadlines', () => {
