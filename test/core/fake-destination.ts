@@ -232,3 +232,19 @@ export function baseDestination(fake = new FakeDestination()): Omit<Destination<
     classifyError: (error) => fake.classifyError(error),
   };
 }
+
+/** Counts the sends `destination` starts in the same event-loop turn as the send before (the sink starts one per turn). */
+export function countSameTurnSends<E>(destination: FakeDestination<E>): () => number {
+  let turnOpen = false;
+  let sameTurn = 0;
+  const send = destination.send.bind(destination);
+  destination.send = (entries, signal) => {
+    if (turnOpen) sameTurn++;
+    turnOpen = true;
+    setImmediate(() => {
+      turnOpen = false;
+    });
+    return send(entries, signal);
+  };
+  return () => sameTurn;
+}

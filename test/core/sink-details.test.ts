@@ -1,19 +1,15 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import {
-  AsyncSink,
-  type Destination,
-  FailureCode,
-  type RateLimitingStrategy,
-  type ResultInfo,
-} from '../../lib/core/index.js';
+import { AsyncSink, type Destination, FailureCode } from '../../lib/core/index.js';
 import {
   baseDestination,
+  countSameTurnSends,
   FakeDestination,
   type FakeEntry,
   FakeRequestError,
   makeRecords,
 } from './fake-destination.js';
+import { RecordingLimiter } from './recording-limiter.js';
 
 /**
  * Details of the sink that the mutation run (docs/mutation-testing.md) found no test for:
@@ -21,35 +17,6 @@ import {
  */
 
 const quick = { initialBackoffMs: 1, maxBackoffMs: 2 };
-
-/** A rate limiter that records what the sink tells it and blocks while `block` says so. */
-class RecordingLimiter implements RateLimitingStrategy {
-  readonly blockedSizes: number[] = [];
-  readonly completed: ResultInfo[] = [];
-  inFlight = 0;
-  maxInFlight = 0;
-
-  constructor(private readonly block: (inFlight: number, call: number) => boolean = () => false) {}
-
-  registerInFlightRequest(): void {
-    this.inFlight++;
-    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-  }
-
-  registerCompletedRequest(info: ResultInfo): void {
-    this.inFlight--;
-    this.completed.push(info);
-  }
-
-  shouldBlock(info: { readonly batchSize: number }): boolean {
-    this.blockedSizes.push(info.batchSize);
-    return this.block(this.inFlight, this.blockedSizes.length - 1);
-  }
-
-  maxBatchSize(): number {
-    return 500;
-  }
-}
 
 function timeouts(): number {
   return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
@@ -663,24 +630,14 @@ describe('in flight and event-loop turns', () => {
   it('starts at most one request per event-loop turn, even when the destination answers at once', async () => {
     // Arrange: a send made before the turn of the previous one ended is counted.
     const destination = new FakeDestination({ limits: { maxEntriesPerRequest: 1 } });
-    let turnOpen = false;
-    let sameTurn = 0;
-    const send = destination.send.bind(destination);
-    destination.send = (entries, signal) => {
-      if (turnOpen) sameTurn++;
-      turnOpen = true;
-      setImmediate(() => {
-        turnOpen = false;
-      });
-      return send(entries, signal);
-    };
+    const sameTurnSends = countSameTurnSends(destination);
 
     // Act
     await new AsyncSink(destination, { maxInFlightRequests: 4 }).run(makeRecords(20));
 
     // Assert
     expect(destination.requests).toHaveLength(20);
-    expect(sameTurn).toBe(0);
+    expect(sameTurnSends()).toBe(0);
   });
 });
 

@@ -4,41 +4,16 @@
  * user's own object, so how often the sink asks it is something the user sees (and pays for).
  */
 import { describe, expect, it } from 'vitest';
-import { AsyncSink, type EntryResult, FailureCode, type RateLimitingStrategy } from '../../lib/core/index.js';
+import { AsyncSink, type EntryResult, FailureCode } from '../../lib/core/index.js';
 import {
+  countSameTurnSends,
   FakeDestination,
   type FakeEntry,
   type FakeOutcome,
   FakeRequestError,
   makeRecords,
 } from './fake-destination.js';
-
-/** A rate limiter that counts how often the sink asks it, and blocks while `block` says so. */
-class CountingLimiter implements RateLimitingStrategy {
-  batchSizeCalls = 0;
-  shouldBlockCalls = 0;
-  inFlight = 0;
-
-  constructor(private readonly block: (inFlight: number) => boolean = () => false) {}
-
-  registerInFlightRequest(): void {
-    this.inFlight++;
-  }
-
-  registerCompletedRequest(): void {
-    this.inFlight--;
-  }
-
-  shouldBlock(): boolean {
-    this.shouldBlockCalls++;
-    return this.block(this.inFlight);
-  }
-
-  maxBatchSize(): number {
-    this.batchSizeCalls++;
-    return 500;
-  }
-}
+import { RecordingLimiter } from './recording-limiter.js';
 
 const accepted = (entries: readonly FakeEntry[]): FakeOutcome => entries.map(() => ({ status: 'accepted' }));
 
@@ -56,17 +31,7 @@ describe('one request per event-loop turn', () => {
           return { status: 'retryable', code: 'InternalFailure' };
         }),
     });
-    let turnOpen = false;
-    let sameTurn = 0;
-    const send = destination.send.bind(destination);
-    destination.send = (entries, signal) => {
-      if (turnOpen) sameTurn++;
-      turnOpen = true;
-      setImmediate(() => {
-        turnOpen = false;
-      });
-      return send(entries, signal);
-    };
+    const sameTurnSends = countSameTurnSends(destination);
 
     // Act
     const { outcomes } = await new AsyncSink(destination, { maxInFlightRequests: 4, random: () => 0 }).run(
@@ -76,7 +41,7 @@ describe('one request per event-loop turn', () => {
     // Assert
     expect(outcomes.every((o) => o.status === 'done')).toBe(true);
     expect(destination.requests).toHaveLength(16);
-    expect(sameTurn).toBe(0);
+    expect(sameTurnSends()).toBe(0);
   });
 
   it('has both halves of a bisected request in flight at once', async () => {
@@ -155,7 +120,7 @@ describe('the backoff of a request whose entries failed after different numbers 
           ? entries.map(() => ({ status: 'retryable', code: 'InternalFailure' }))
           : accepted(entries),
     });
-    const limiter = new CountingLimiter();
+    const limiter = new RecordingLimiter();
     limiter.maxBatchSize = () => (destination.requests.length < 10 ? 1 : 2);
     const deadline = new AbortController();
     const random = () => {
@@ -186,7 +151,7 @@ describe('no polling', () => {
   it('asks the rate limiter again only when a request ends, while it holds a request back', async () => {
     // Arrange: one request in flight at most, by the limiter's word; each takes 30 ms.
     const destination = new FakeDestination({ latencyMs: 30, limits: { maxEntriesPerRequest: 1 } });
-    const limiter = new CountingLimiter((inFlight) => inFlight >= 1);
+    const limiter = new RecordingLimiter((inFlight) => inFlight >= 1);
 
     // Act
     const { outcomes } = await new AsyncSink(destination, {
@@ -197,7 +162,7 @@ describe('no polling', () => {
     // Assert: a few questions per request, not one per few milliseconds of waiting.
     expect(outcomes.every((o) => o.status === 'done')).toBe(true);
     expect(destination.requests).toHaveLength(3);
-    expect(limiter.shouldBlockCalls).toBeLessThanOrEqual(10);
+    expect(limiter.blockedSizes.length).toBeLessThanOrEqual(10);
     expect(limiter.batchSizeCalls).toBeLessThanOrEqual(14);
   });
 
@@ -209,7 +174,7 @@ describe('no polling', () => {
           ? entries.map(() => ({ status: 'retryable', code: 'InternalFailure' }))
           : accepted(entries),
     });
-    const limiter = new CountingLimiter();
+    const limiter = new RecordingLimiter();
 
     // Act
     const { outcomes } = await new AsyncSink(destination, {
@@ -228,7 +193,7 @@ describe('no polling', () => {
   it('waits for the request of a key in flight in ordered mode, without asking the rate limiter meanwhile', async () => {
     // Arrange: two entries of one key, 60 ms per request: the second waits for the first.
     const destination = new FakeDestination({ latencyMs: 60 });
-    const limiter = new CountingLimiter();
+    const limiter = new RecordingLimiter();
 
     // Act
     const { outcomes } = await new AsyncSink(destination, { ordered: true, rateLimiter: limiter }).run(
